@@ -1,0 +1,181 @@
+package dev.beamckpt.checkpoint;
+
+import dev.beamckpt.checkpoint.fingerprint.PipelineFingerprint;
+import dev.beamckpt.checkpoint.log.CommitLog;
+import dev.beamckpt.checkpoint.log.CorruptCheckpointFileException;
+import dev.beamckpt.checkpoint.log.OffsetLog;
+import dev.beamckpt.checkpoint.log.QueryMetadata;
+import dev.beamckpt.checkpoint.log.RunLog;
+import dev.beamckpt.checkpoint.log.VersionedFormat;
+import dev.beamckpt.checkpoint.storage.CheckpointStorage;
+import dev.beamckpt.checkpoint.storage.Storages;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A query's checkpoint location, laid out like Spark's:
+ *
+ * <pre>
+ *   metadata         immutable: query id, name, format version, created, pipeline fingerprint
+ *   runs/&lt;n&gt;         one file per start
+ *   offsets/&lt;batch&gt;  written before a batch runs
+ *   commits/&lt;batch&gt;  written after its outputs are durable
+ *   sources/&lt;id&gt;/    receive logs of sources that cannot replay by themselves
+ *   state/           the runner's state backend
+ * </pre>
+ *
+ * Opening one for a query takes the location's lease and checks that it belongs to the same
+ * stateful pipeline; {@link #readOnly} opens it for inspection only.
+ */
+public final class CheckpointLocation implements AutoCloseable {
+  public static final String METADATA = "metadata";
+  public static final String SOURCES = "sources";
+  public static final String STATE = "state";
+
+  private final CheckpointStorage storage;
+  private final QueryMetadata metadata;
+  private final CheckpointStorage.Lease lease;
+  private final OffsetLog offsets;
+  private final CommitLog commits;
+  private final RunLog runs;
+
+  private CheckpointLocation(CheckpointStorage storage, QueryMetadata metadata, CheckpointStorage.Lease lease) {
+    this.storage = storage;
+    this.metadata = metadata;
+    this.lease = lease;
+    this.offsets = new OffsetLog(storage);
+    this.commits = new CommitLog(storage);
+    this.runs = new RunLog(storage);
+  }
+
+  /**
+   * Opens {@code uri} for the query {@code queryName} with this fingerprint: creates it if new,
+   * fails before anything runs if it is unwritable, owned by a live query, or belongs to a
+   * different stateful pipeline.
+   */
+  public static CheckpointLocation openForQuery(
+      String uri, String queryName, PipelineFingerprint fingerprint, String owner) throws IOException {
+    CheckpointStorage storage = Storages.forLocation(uri);
+    storage.checkWritable();
+    CheckpointStorage.Lease lease = storage.acquireLease(owner);
+    try {
+      Optional<QueryMetadata> existing = readMetadata(storage);
+      QueryMetadata metadata;
+      if (existing.isEmpty()) {
+        metadata = new QueryMetadata(UUID.randomUUID().toString(), queryName, VersionedFormat.VERSION,
+            System.currentTimeMillis(), fingerprint.hash(), fingerprint.steps());
+        if (!storage.createIfAbsent(METADATA, VersionedFormat.write(List.of(metadata)))) {
+          metadata = readMetadata(storage).orElseThrow();
+        }
+      } else {
+        metadata = existing.get();
+      }
+      checkCompatible(storage.uri(), metadata, queryName, fingerprint);
+      return new CheckpointLocation(storage, metadata, lease);
+    } catch (IOException | RuntimeException e) {
+      lease.close();
+      throw e;
+    }
+  }
+
+  /** Opens an existing location to look at it, without its lease. */
+  public static CheckpointLocation readOnly(String uri) throws IOException {
+    CheckpointStorage storage = Storages.forLocation(uri);
+    QueryMetadata metadata = readMetadata(storage).orElseThrow(() -> new IOException(
+        "No checkpoint at " + uri + ": it has no metadata file. Is this the --checkpointLocation of a query?"));
+    return new CheckpointLocation(storage, metadata, null);
+  }
+
+  static Optional<QueryMetadata> readMetadata(CheckpointStorage storage) throws IOException {
+    if (!storage.exists(METADATA)) {
+      return Optional.empty();
+    }
+    try {
+      List<String> lines = VersionedFormat.read(storage.read(METADATA));
+      return Optional.of(VersionedFormat.parse(lines.get(0), QueryMetadata.class));
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof java.nio.file.AccessDeniedException) {
+        throw (IOException) e;
+      }
+      throw new CorruptCheckpointFileException(storage.uri(), METADATA, e.getMessage()
+          + ". The query's identity is lost: restore the file from a backup, or start over with a new --checkpointLocation.", e);
+    }
+  }
+
+  private static void checkCompatible(String uri, QueryMetadata existing, String queryName, PipelineFingerprint fp)
+      throws IncompatibleCheckpointException {
+    if (existing.fingerprint().equals(fp.hash())) {
+      return;
+    }
+    throw new IncompatibleCheckpointException(uri, existing, queryName, fp);
+  }
+
+  /** Thrown when a location is reused by a pipeline whose state is laid out differently. */
+  public static final class IncompatibleCheckpointException extends IOException {
+    IncompatibleCheckpointException(String uri, QueryMetadata existing, String queryName, PipelineFingerprint fp) {
+      super(message(uri, existing, queryName, fp));
+    }
+
+    private static String message(String uri, QueryMetadata existing, String queryName, PipelineFingerprint fp) {
+      StringBuilder sb = new StringBuilder("Incompatible checkpoint metadata at ").append(uri).append(":\n")
+          .append("  it belongs to query '").append(existing.name()).append("' (id ").append(existing.id())
+          .append("), whose state comes from:\n");
+      existing.statefulSteps().forEach(s -> sb.append("    ").append(s).append('\n'));
+      sb.append("  but this query '").append(queryName).append("' has:\n");
+      fp.steps().forEach(s -> sb.append("    ").append(s).append('\n'));
+      sb.append("  Sources and stateful steps (GroupByKey, Combine, stateful ParDo, their coders and windowing)"
+          + " must stay the same to resume; filters, projections and sinks may change.\n")
+          .append("  To run this query, give it its own --checkpointLocation, or delete this one to start over"
+              + " (its state will be lost): rm -rf ").append(uri);
+      return sb.toString();
+    }
+  }
+
+  public CheckpointStorage storage() {
+    return storage;
+  }
+
+  public String uri() {
+    return storage.uri();
+  }
+
+  public QueryMetadata metadata() {
+    return metadata;
+  }
+
+  public OffsetLog offsets() {
+    return offsets;
+  }
+
+  public CommitLog commits() {
+    return commits;
+  }
+
+  public RunLog runs() {
+    return runs;
+  }
+
+  /** The directory of a source's receive log ({@code sources/<id>}). */
+  public Path sourceDirectory(String sourceId) throws IOException {
+    return storage.localDirectory(SOURCES + "/" + sourceId);
+  }
+
+  /** Keeps the last {@code minBatchesToRetain} batches' offsets and commits. */
+  public void purge(long latestBatch, int minBatchesToRetain) throws IOException {
+    long threshold = latestBatch - minBatchesToRetain + 1;
+    if (threshold > 0) {
+      offsets.purge(threshold);
+      commits.purge(threshold);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (lease != null) {
+      lease.close();
+    }
+  }
+}

@@ -1,0 +1,416 @@
+package dev.beamckpt.checkpoint.adapter.direct;
+
+import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.RecoveryPlan;
+import dev.beamckpt.checkpoint.fingerprint.PipelineFingerprint;
+import dev.beamckpt.checkpoint.log.CommitMetadata;
+import dev.beamckpt.checkpoint.log.OffsetSeq;
+import dev.beamckpt.checkpoint.log.RunInfo;
+import dev.beamckpt.checkpoint.log.SourceOffset;
+import dev.beamckpt.checkpoint.source.LoggedSource;
+import dev.beamckpt.checkpoint.source.LoggedSources;
+import dev.beamckpt.checkpoint.source.SourceChannel;
+import dev.beamckpt.checkpoint.storage.LocalStorage;
+import dev.beamckpt.checkpoint.execution.QueryExecution;
+import dev.beamckpt.checkpoint.execution.QueryProgress;
+import dev.beamckpt.checkpoint.execution.QuerySpec;
+import dev.beamckpt.checkpoint.execution.QueryStatus;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Micro-batches on the DirectRunner. One streaming pipeline runs for the query's lifetime; each
+ * batch opens the sources' gates to the batch's end offsets and watermark, waits until the
+ * pipeline has processed everything up to them, hands the results to the sink and commits.
+ * Recovery replays the retained committed batches with the sink muted, then re-runs a planned but
+ * uncommitted batch with its recorded offsets, and continues from there.
+ */
+final class DirectMicroBatchExecution implements QueryExecution {
+  private static final Logger LOG = LoggerFactory.getLogger(DirectMicroBatchExecution.class);
+  private static final int RECENT_PROGRESS = 100;
+  private static final long IDLE_POLL_MS = 50;
+  /** availableNow stops once every source has ended or been quiet this long. */
+  private static final long AVAILABLE_NOW_QUIET_MS = 2000;
+  /** How long stop() lets a batch in flight finish before abandoning it (it re-runs on restart). */
+  private static final long STOP_GRACE_MS = 10_000;
+
+  private final QuerySpec spec;
+  private final CheckpointLocation location;
+  private final RecoveryPlan recovery;
+  private final Map<String, SourceChannel> channels;
+  private final Map<String, String> descriptions;
+  private final String id;
+  private final String runId = UUID.randomUUID().toString();
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final Object wakeup = new Object();
+  private final Deque<QueryProgress> recent = new ArrayDeque<>();
+  private final Thread thread;
+
+  private PipelineResult result;
+  private volatile boolean stopRequested;
+  private volatile long stopRequestedAt;
+  private volatile Throwable failure;
+  private volatile QueryStatus status = new QueryStatus("Initializing sources", false, false);
+
+  private long lastBatchId;
+  private long watermarkMs = Long.MIN_VALUE;
+  private final Map<String, Long> endOffsets = new LinkedHashMap<>();
+
+  private DirectMicroBatchExecution(QuerySpec spec, CheckpointLocation location, RecoveryPlan recovery,
+      Map<String, SourceChannel> channels, Map<String, String> descriptions) {
+    this.spec = spec;
+    this.location = location;
+    this.recovery = recovery;
+    this.channels = channels;
+    this.descriptions = descriptions;
+    this.id = location != null ? location.metadata().id() : UUID.randomUUID().toString();
+    this.thread = new Thread(this::runLoop, "query-" + spec.name());
+    channels.keySet().forEach(s -> endOffsets.put(s, 0L));
+  }
+
+  static DirectMicroBatchExecution start(QuerySpec spec) throws IOException {
+    List<LoggedSource> sources = LoggedSources.in(spec.pipeline());
+    CheckpointLocation location = null;
+    Map<String, SourceChannel> channels = new LinkedHashMap<>();
+    try {
+      RecoveryPlan recovery = RecoveryPlan.fresh();
+      if (spec.checkpointLocation() != null) {
+        PipelineFingerprint fingerprint = PipelineFingerprint.of(spec.pipeline());
+        location = CheckpointLocation.openForQuery(spec.checkpointLocation(), spec.name(), fingerprint,
+            "query '" + spec.name() + "', process " + LocalStorage.processDescription() + ", since " + Instant.now());
+        recovery = RecoveryPlan.read(location);
+      }
+      Map<String, String> descriptions = new LinkedHashMap<>();
+      for (LoggedSource source : sources) {
+        SourceChannel channel = source.open(spec.pipeline().getOptions());
+        channel.gate().control(0);
+        channels.put(source.sourceId(), channel);
+        descriptions.put(source.sourceId(), source.description());
+      }
+      DirectMicroBatchExecution execution = new DirectMicroBatchExecution(spec, location, recovery, channels, descriptions);
+      execution.launch();
+      return execution;
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(channels.values());
+      if (location != null) {
+        location.close();
+      }
+      throw e;
+    }
+  }
+
+  private void launch() throws IOException {
+    if (location != null) {
+      String restored = recovery.lastCommitted() > 0 ? "commits/" + recovery.lastCommitted() : null;
+      location.runs().append(new RunInfo(runId, "DirectRunner", System.currentTimeMillis(),
+          LocalStorage.processDescription(), recovery.lastCommitted() > 0 ? recovery.lastCommitted() : -1, restored, null));
+    }
+    spec.pipeline().getOptions().as(StreamingOptions.class).setStreaming(true);
+    spec.pipeline().getOptions().as(DirectOptions.class).setBlockOnRun(false);
+    result = spec.pipeline().run();
+    thread.start();
+  }
+
+  private void runLoop() {
+    try {
+      recover();
+      long nextTrigger = System.currentTimeMillis();
+      while (!stopRequested) {
+        if (!spec.trigger().isAvailableNow() && !waitUntil(nextTrigger)) {
+          break;
+        }
+        long triggerStart = System.currentTimeMillis();
+        long interval = spec.trigger().interval().toMillis();
+        nextTrigger = interval > 0 ? Math.max(nextTrigger + interval, triggerStart) : triggerStart + IDLE_POLL_MS;
+        if (!runNextBatch()) {
+          if (spec.trigger().isAvailableNow() && inputExhausted()) {
+            break;
+          }
+          status = new QueryStatus(idleMessage(), false, false);
+          if (spec.trigger().isAvailableNow()) {
+            waitUntil(System.currentTimeMillis() + IDLE_POLL_MS);
+          }
+        }
+      }
+    } catch (Throwable t) {
+      failure = t;
+      LOG.error("Query '{}' failed: {}", spec.name(), t.getMessage(), t);
+    } finally {
+      shutdown();
+    }
+  }
+
+  private void recover() throws Exception {
+    lastBatchId = recovery.lastCommitted();
+    int n = 0;
+    for (Map.Entry<Long, OffsetSeq> batch : recovery.replay().entrySet()) {
+      n++;
+      status = new QueryStatus("Replaying the receive log: batch " + batch.getKey() + " (" + n + " of "
+          + recovery.replay().size() + "), output muted up to the last commit", true, true);
+      runBatch(batch.getKey(), batch.getValue(), true);
+    }
+    if (recovery.pending().isPresent()) {
+      Map.Entry<Long, OffsetSeq> pending = recovery.pending().get();
+      LOG.info("Batch {} was planned but not committed; running it again with its recorded offsets", pending.getKey());
+      runBatch(pending.getKey(), pending.getValue(), false);
+    }
+  }
+
+  /** Plans and runs one batch if there is new input or the watermark may close windows. */
+  private boolean runNextBatch() throws Exception {
+    long t0 = System.currentTimeMillis();
+    Map<String, SourceChannel.Snapshot> snapshots = new LinkedHashMap<>();
+    channels.forEach((sid, ch) -> snapshots.put(sid, ch.snapshot()));
+    boolean newData = snapshots.entrySet().stream().anyMatch(e -> e.getValue().endOffset() > endOffsets.get(e.getKey()));
+    long nextWatermark = snapshots.values().stream().mapToLong(SourceChannel.Snapshot::watermarkMs).min().orElse(Long.MIN_VALUE);
+    nextWatermark = Math.max(watermarkMs, nextWatermark);
+    long maxEventTime = snapshots.values().stream().mapToLong(SourceChannel.Snapshot::maxTimestampMs).max().orElse(Long.MIN_VALUE);
+    if (!newData && !(nextWatermark > watermarkMs && spec.sink().watermarkMayEmit(watermarkMs, nextWatermark, maxEventTime))) {
+      return false;
+    }
+    status = new QueryStatus("Processing new data", true, true);
+    for (SourceChannel ch : channels.values()) {
+      ch.sync();
+    }
+    List<SourceOffset> ends = new ArrayList<>();
+    snapshots.forEach((sid, snap) -> ends.add(new SourceOffset(sid, snap.endOffset())));
+    long batchId = lastBatchId + 1;
+    OffsetSeq seq = new OffsetSeq(nextWatermark, t0, ends);
+    long walStart = System.currentTimeMillis();
+    if (location != null && !location.offsets().add(batchId, seq)) {
+      throw new IOException("offsets/" + batchId + " already exists in " + location.uri() + ": another process wrote to this location.");
+    }
+    long latestOffsetMs = walStart - t0;
+    runBatch(batchId, seq, false, latestOffsetMs, System.currentTimeMillis() - walStart, t0);
+    return true;
+  }
+
+  private void runBatch(long batchId, OffsetSeq seq, boolean replay) throws Exception {
+    runBatch(batchId, seq, replay, 0, 0, System.currentTimeMillis());
+  }
+
+  private void runBatch(long batchId, OffsetSeq seq, boolean replay, long latestOffsetMs, long walCommitMs, long t0)
+      throws Exception {
+    long processStart = System.currentTimeMillis();
+    for (Map.Entry<String, SourceChannel> e : channels.entrySet()) {
+      e.getValue().gate().open(seq.endOffset(e.getKey()), seq.batchWatermarkMs());
+    }
+    for (Map.Entry<String, SourceChannel> e : channels.entrySet()) {
+      awaitProcessed(e.getValue(), seq.endOffset(e.getKey()), seq.batchWatermarkMs(), replay);
+    }
+    long addStart = System.currentTimeMillis();
+    long outputRows = spec.sink().addBatch(batchId, replay);
+    long commitStart = System.currentTimeMillis();
+    long inputRows = 0;
+    List<QueryProgress.Source> sourceProgress = new ArrayList<>();
+    for (Map.Entry<String, SourceChannel> e : channels.entrySet()) {
+      long start = endOffsets.get(e.getKey());
+      long end = seq.endOffset(e.getKey());
+      inputRows += end - start;
+      sourceProgress.add(new QueryProgress.Source(descriptions.get(e.getKey()), start, end, end - start,
+          e.getValue().status(), e.getValue().metrics()));
+      endOffsets.put(e.getKey(), end);
+    }
+    if (!replay && location != null) {
+      location.commits().add(batchId, new CommitMetadata(seq.batchWatermarkMs(), System.currentTimeMillis(), inputRows, outputRows));
+      location.purge(batchId, spec.minBatchesToRetain());
+    }
+    watermarkMs = seq.batchWatermarkMs();
+    lastBatchId = batchId;
+    if (!replay) {
+      long end = System.currentTimeMillis();
+      Map<String, Long> durations = new LinkedHashMap<>();
+      durations.put("latestOffset", latestOffsetMs);
+      durations.put("walCommit", walCommitMs);
+      durations.put("addBatch", commitStart - processStart);
+      durations.put("commitOffsets", end - commitStart);
+      durations.put("triggerExecution", end - t0);
+      double seconds = Math.max(1, end - t0) / 1000.0;
+      Map<String, String> eventTime = seq.batchWatermarkMs() == Long.MIN_VALUE
+          ? Map.of() : Map.of("watermark", Instant.ofEpochMilli(seq.batchWatermarkMs()).toString());
+      QueryProgress progress = new QueryProgress(id, runId, spec.name(), Instant.ofEpochMilli(t0).toString(), batchId,
+          inputRows, inputRows / seconds, inputRows / Math.max(0.001, (addStart - processStart) / 1000.0), durations,
+          eventTime, List.of(new QueryProgress.StateOperator(spec.sink().stateRows(), spec.sink().updatedRows())),
+          sourceProgress, new QueryProgress.Sink(spec.sink().description(), outputRows));
+      synchronized (recent) {
+        if (recent.size() == RECENT_PROGRESS) {
+          recent.removeFirst();
+        }
+        recent.addLast(progress);
+      }
+      LOG.info("Batch {} committed: {}", batchId, progress.json());
+    }
+  }
+
+  private void awaitProcessed(SourceChannel channel, long endOffset, long watermark, boolean replay) throws Exception {
+    while (!channel.gate().awaitProcessed(endOffset, watermark, 200, TimeUnit.MILLISECONDS)) {
+      checkPipeline();
+      if (stopRequested && (replay || System.currentTimeMillis() - stopRequestedAt > STOP_GRACE_MS)) {
+        throw new StopAbandonedBatch();
+      }
+    }
+  }
+
+  private void checkPipeline() throws Exception {
+    PipelineResult.State state = result.getState();
+    if (state.isTerminal()) {
+      try {
+        result.waitUntilFinish(org.joda.time.Duration.millis(1));
+      } catch (RuntimeException e) {
+        throw new IOException("The pipeline of query '" + spec.name() + "' failed: " + rootMessage(e), e);
+      }
+      throw new IOException("The pipeline of query '" + spec.name() + "' ended unexpectedly (" + state + ")");
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
+  }
+
+  private boolean inputExhausted() {
+    return channels.values().stream().allMatch(ch -> ch.endOfInput() || ch.quietMillis() >= AVAILABLE_NOW_QUIET_MS);
+  }
+
+  private String idleMessage() {
+    StringBuilder sb = new StringBuilder("Waiting for data to arrive");
+    channels.forEach((sid, ch) -> sb.append("; ").append(descriptions.get(sid)).append(": ").append(ch.status()));
+    return sb.toString();
+  }
+
+  /** Sleeps until {@code deadline} or a stop; returns false if stopped. */
+  private boolean waitUntil(long deadline) throws InterruptedException {
+    synchronized (wakeup) {
+      long left;
+      while (!stopRequested && (left = deadline - System.currentTimeMillis()) > 0) {
+        wakeup.wait(left);
+      }
+    }
+    return !stopRequested;
+  }
+
+  private void shutdown() {
+    if (failure instanceof StopAbandonedBatch) {
+      failure = null;
+      LOG.info("Query '{}' stopped with batch {} in flight; it runs again on restart", spec.name(), lastBatchId + 1);
+    }
+    status = new QueryStatus(failure == null ? "Stopped" : "Terminated with exception: " + failure.getMessage(), false, false);
+    try {
+      if (result != null) {
+        result.cancel();
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("Cancelling the pipeline of query '{}'", spec.name(), e);
+    }
+    channels.values().forEach(ch -> ch.gate().release());
+    closeQuietly(channels.values());
+    if (location != null) {
+      try {
+        location.close();
+      } catch (IOException e) {
+        LOG.warn("Releasing {}: {}", location.uri(), e.getMessage());
+      }
+    }
+    terminated.countDown();
+  }
+
+  private static void closeQuietly(Iterable<SourceChannel> channels) {
+    for (SourceChannel ch : channels) {
+      try {
+        ch.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Closing a source: {}", e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public String runId() {
+    return runId;
+  }
+
+  @Override
+  public String name() {
+    return spec.name();
+  }
+
+  @Override
+  public QueryStatus status() {
+    return status;
+  }
+
+  @Override
+  public Optional<QueryProgress> lastProgress() {
+    synchronized (recent) {
+      return Optional.ofNullable(recent.peekLast());
+    }
+  }
+
+  @Override
+  public List<QueryProgress> recentProgress() {
+    synchronized (recent) {
+      return List.copyOf(recent);
+    }
+  }
+
+  @Override
+  public boolean isActive() {
+    return terminated.getCount() > 0;
+  }
+
+  @Override
+  public void stop() {
+    if (!stopRequested) {
+      stopRequestedAt = System.currentTimeMillis();
+      stopRequested = true;
+    }
+    synchronized (wakeup) {
+      wakeup.notifyAll();
+    }
+    try {
+      terminated.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    return terminated.await(timeout, unit);
+  }
+
+  @Override
+  public Optional<Throwable> exception() {
+    return Optional.ofNullable(failure);
+  }
+
+  /** stop() arrived while a batch waited for the pipeline; the batch is left to run on restart. */
+  private static final class StopAbandonedBatch extends Exception {
+    StopAbandonedBatch() {
+      super("stopped", null, false, false);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package dev.beamckpt.checkpoint.execution;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** A running streaming query as an adapter runs it; StreamingQuery is its public face. */
+public interface QueryExecution {
+  String id();
+
+  String runId();
+
+  String name();
+
+  QueryStatus status();
+
+  Optional<QueryProgress> lastProgress();
+
+  List<QueryProgress> recentProgress();
+
+  boolean isActive();
+
+  /** Stops after the batch in flight is committed; returns once stopped. */
+  void stop();
+
+  /** True if the query terminated within the timeout. */
+  boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException;
+
+  Optional<Throwable> exception();
+}

@@ -1,0 +1,17 @@
+package dev.beamckpt.checkpoint.log;
+
+import java.io.IOException;
+
+/** A checkpoint file that exists but cannot be read: names the file and what is wrong with it. */
+public final class CorruptCheckpointFileException extends IOException {
+  private final String path;
+
+  public CorruptCheckpointFileException(String location, String path, String problem, Throwable cause) {
+    super("Checkpoint file " + location + "/" + path + " is unreadable: " + problem, cause);
+    this.path = path;
+  }
+
+  public String path() {
+    return path;
+  }
+}

@@ -1,0 +1,151 @@
+package dev.beamckpt.io.socket;
+
+import dev.beamckpt.checkpoint.source.BatchGate;
+import dev.beamckpt.checkpoint.source.SourceChannel;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receivers running in this JVM, one per source and log. A driver's handle owns its receiver:
+ * closing it stops the receiver. Readers' handles are shared; when the last closes and no driver
+ * owns the receiver, it lingers briefly, because runners close readers and soon resume them from
+ * checkpoint marks, and a reconnect would drop what sits in the socket's buffer.
+ */
+final class Receivers {
+  private static final Logger LOG = LoggerFactory.getLogger(Receivers.class);
+  private static final long LINGER_SECONDS = 30;
+  private static final Map<String, Entry> RUNNING = new HashMap<>();
+  private static final ScheduledExecutorService LINGER = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "socket-receiver-linger");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private Receivers() {}
+
+  interface Factory {
+    LineReceiver create() throws IOException;
+  }
+
+  private static final class Entry {
+    final LineReceiver receiver;
+    int readers;
+    boolean owned;
+
+    Entry(LineReceiver receiver) {
+      this.receiver = receiver;
+    }
+  }
+
+  static synchronized SourceChannel acquire(String key, Factory factory, boolean owner) throws IOException {
+    Entry e = RUNNING.get(key);
+    if (e == null) {
+      e = new Entry(factory.create().start());
+      RUNNING.put(key, e);
+    }
+    if (owner) {
+      if (e.owned) {
+        throw new IOException("Source log " + key + " is already driven by a query in this JVM");
+      }
+      e.owned = true;
+    } else {
+      e.readers++;
+    }
+    return new Handle(key, e.receiver, owner);
+  }
+
+  static synchronized Optional<LineReceiver> lookup(String key) {
+    return Optional.ofNullable(RUNNING.get(key)).map(e -> e.receiver);
+  }
+
+  private static synchronized void release(String key, LineReceiver receiver, boolean owner) throws IOException {
+    Entry e = RUNNING.get(key);
+    if (e == null || e.receiver != receiver) {
+      return; // already stopped by its owner
+    }
+    if (owner) {
+      RUNNING.remove(key);
+      receiver.stop();
+      return;
+    }
+    e.readers--;
+    if (e.readers == 0 && !e.owned) {
+      LINGER.schedule(() -> stopIfUnused(key, receiver), LINGER_SECONDS, TimeUnit.SECONDS);
+    }
+  }
+
+  private static synchronized void stopIfUnused(String key, LineReceiver receiver) {
+    Entry e = RUNNING.get(key);
+    if (e != null && e.receiver == receiver && e.readers == 0 && !e.owned) {
+      RUNNING.remove(key);
+      try {
+        receiver.stop();
+      } catch (IOException ex) {
+        LOG.warn("Stopping the receiver of {}: {}", key, ex.getMessage());
+      }
+    }
+  }
+
+  private static final class Handle implements SourceChannel {
+    private final String key;
+    private final LineReceiver receiver;
+    private final boolean owner;
+    private boolean closed;
+
+    Handle(String key, LineReceiver receiver, boolean owner) {
+      this.key = key;
+      this.receiver = receiver;
+      this.owner = owner;
+    }
+
+    @Override
+    public Snapshot snapshot() {
+      return receiver.snapshot();
+    }
+
+    @Override
+    public void sync() throws IOException {
+      receiver.log().sync();
+    }
+
+    @Override
+    public BatchGate gate() {
+      return receiver.gate();
+    }
+
+    @Override
+    public boolean endOfInput() {
+      return receiver.endOfInput();
+    }
+
+    @Override
+    public long quietMillis() {
+      return receiver.quietMillis();
+    }
+
+    @Override
+    public String status() {
+      return receiver.status();
+    }
+
+    @Override
+    public java.util.Map<String, Long> metrics() {
+      return receiver.metrics();
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+      if (!closed) {
+        closed = true;
+        release(key, receiver, owner);
+      }
+    }
+  }
+}

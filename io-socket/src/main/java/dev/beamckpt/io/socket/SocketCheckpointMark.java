@@ -1,0 +1,32 @@
+package dev.beamckpt.io.socket;
+
+import java.io.Serializable;
+import org.apache.beam.sdk.io.UnboundedSource;
+
+/**
+ * A reader's position: the offset of the next record in the receive log. Finalizing it lets a
+ * memory log drop what is before it; a file log keeps everything for replay.
+ */
+public final class SocketCheckpointMark implements UnboundedSource.CheckpointMark, Serializable {
+  private final long offset;
+  private final String receiverKey;
+
+  SocketCheckpointMark(long offset, String receiverKey) {
+    this.offset = offset;
+    this.receiverKey = receiverKey;
+  }
+
+  public long offset() {
+    return offset;
+  }
+
+  @Override
+  public void finalizeCheckpoint() {
+    Receivers.lookup(receiverKey).ifPresent(r -> r.log().trimBefore(offset));
+  }
+
+  @Override
+  public String toString() {
+    return "SocketCheckpointMark{offset=" + offset + "}";
+  }
+}

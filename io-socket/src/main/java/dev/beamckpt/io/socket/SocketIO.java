@@ -1,0 +1,89 @@
+package dev.beamckpt.io.socket;
+
+import org.apache.beam.sdk.io.Read;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
+
+/**
+ * Reads UTF-8 lines from a TCP server, as a client, like Spark's socket source, but fault
+ * tolerant: with {@code --checkpointLocation} every received line is appended to a durable receive
+ * log under {@code sources/<id>/} before it is emitted, so a restarted query replays it.
+ *
+ * <pre>{@code
+ * PCollection<String> lines = p.apply(SocketIO.read().withHost("localhost").withPort(9999));
+ * }</pre>
+ *
+ * Element timestamps are ingestion times (recorded in the log, so replays see the same ones); the
+ * watermark is the latest ingestion time minus {@link Read#withWatermarkDelay}, and advances while
+ * the stream is idle.
+ */
+public final class SocketIO {
+  private SocketIO() {}
+
+  public static Read read() {
+    return new Read(new SocketConfig(null, 0, "0", 0, 1 << 20, OverlongLinePolicy.SKIP, 5000));
+  }
+
+  /** The {@link PTransform} reading a socket; configure with the {@code withX} methods. */
+  public static final class Read extends PTransform<PBegin, PCollection<String>> {
+    private final SocketConfig config;
+
+    private Read(SocketConfig config) {
+      this.config = config;
+    }
+
+    public Read withHost(String host) {
+      return new Read(new SocketConfig(host, config.port(), config.sourceId(), config.watermarkDelayMs(),
+          config.maxLineBytes(), config.overlongLines(), config.maxReconnectBackoffMs()));
+    }
+
+    public Read withPort(int port) {
+      return new Read(new SocketConfig(config.host(), port, config.sourceId(), config.watermarkDelayMs(),
+          config.maxLineBytes(), config.overlongLines(), config.maxReconnectBackoffMs()));
+    }
+
+    /** Names the source's directory {@code sources/<id>}; distinct per source of a query. Default "0". */
+    public Read withSourceId(String sourceId) {
+      return new Read(new SocketConfig(config.host(), config.port(), sourceId, config.watermarkDelayMs(),
+          config.maxLineBytes(), config.overlongLines(), config.maxReconnectBackoffMs()));
+    }
+
+    /** How far the watermark trails the latest ingestion time (Spark's withWatermark delay). */
+    public Read withWatermarkDelay(Duration delay) {
+      return new Read(new SocketConfig(config.host(), config.port(), config.sourceId(), delay.getMillis(),
+          config.maxLineBytes(), config.overlongLines(), config.maxReconnectBackoffMs()));
+    }
+
+    /** Lines longer than this many bytes follow {@code policy}. Default 1 MiB, skipped. */
+    public Read withMaxLineBytes(int maxLineBytes, OverlongLinePolicy policy) {
+      return new Read(new SocketConfig(config.host(), config.port(), config.sourceId(), config.watermarkDelayMs(),
+          maxLineBytes, policy, config.maxReconnectBackoffMs()));
+    }
+
+    /** Longest wait between reconnection attempts when the server is gone. Default 5 s. */
+    public Read withMaxReconnectBackoff(Duration backoff) {
+      return new Read(new SocketConfig(config.host(), config.port(), config.sourceId(), config.watermarkDelayMs(),
+          config.maxLineBytes(), config.overlongLines(), backoff.getMillis()));
+    }
+
+    @Override
+    public PCollection<String> expand(PBegin input) {
+      if (config.host() == null || config.host().isBlank()) {
+        throw new IllegalArgumentException("SocketIO.read() needs a host: withHost(\"localhost\")");
+      }
+      if (config.port() < 1 || config.port() > 65535) {
+        throw new IllegalArgumentException("SocketIO.read() needs a port between 1 and 65535, got " + config.port());
+      }
+      if (config.sourceId() == null || !config.sourceId().matches("[A-Za-z0-9_.-]+")) {
+        throw new IllegalArgumentException("SocketIO source id '" + config.sourceId()
+            + "' must be a non-empty name of letters, digits, '.', '_' or '-' (it names a directory)");
+      }
+      if (config.maxLineBytes() < 1 || config.watermarkDelayMs() < 0) {
+        throw new IllegalArgumentException("SocketIO: maxLineBytes must be positive and the watermark delay not negative");
+      }
+      return input.apply(org.apache.beam.sdk.io.Read.from(new SocketSource(config)));
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.beamckpt.io.socket.log;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The lines a source received, in order, each with its ingestion time: what makes a socket stream
+ * replayable. Offsets count records from the start of the log; the log assigns them on append.
+ * Appends come from one receiver thread; cursors may read concurrently up to {@link #endOffset()}.
+ */
+public interface ReceiveLog extends Closeable {
+
+  /** The offset of the oldest retained record. */
+  long startOffset();
+
+  /** One past the newest record; records below it are readable. */
+  long endOffset();
+
+  /** Ingestion time of the newest record, or Long.MIN_VALUE when empty. */
+  long maxTimestampMs();
+
+  /** Appends lines received at {@code timestampMs}, in order. */
+  void append(List<String> lines, long timestampMs) throws IOException;
+
+  /** Forces appended records to stable storage. */
+  void sync() throws IOException;
+
+  /** Reads records from {@code fromOffset} on. */
+  Cursor cursor(long fromOffset) throws IOException;
+
+  /** Drops records below {@code offset}, where the log can (a file log on Direct never does). */
+  void trimBefore(long offset);
+
+  /** A reading position in the log. */
+  interface Cursor extends Closeable {
+    /** The next record, or null if the reader has caught up with the log's end. */
+    LogRecord next() throws IOException;
+  }
+}
