@@ -35,6 +35,14 @@ public record RecoveryPlan(long lastCommitted, Map<Long, OffsetSeq> replay, Opti
   }
 
   public static RecoveryPlan read(CheckpointLocation location) throws IOException {
+    return read(location, true);
+  }
+
+  /**
+   * @param repair whether to delete unreadable files that recovery works around (a starting query
+   *     does; {@code checkpoint describe} only reports them)
+   */
+  public static RecoveryPlan read(CheckpointLocation location, boolean repair) throws IOException {
     List<String> warnings = new ArrayList<>();
     TreeSet<Long> commitIds = location.commits().batchIds();
     long lastCommitted = 0;
@@ -46,7 +54,9 @@ public record RecoveryPlan(long lastCommitted, Map<Long, OffsetSeq> replay, Opti
       } catch (CorruptCheckpointFileException e) {
         if (id.equals(commitIds.last())) {
           warnings.add(e.getMessage() + " -- treating batch " + id + " as not committed: it will run again.");
-          location.storage().delete(e.path());
+          if (repair) {
+            location.storage().delete(e.path());
+          }
         } else {
           throw e;
         }
@@ -73,7 +83,9 @@ public record RecoveryPlan(long lastCommitted, Map<Long, OffsetSeq> replay, Opti
       } catch (CorruptCheckpointFileException e) {
         if (id > lastCommitted) {
           warnings.add(e.getMessage() + " -- batch " + id + " was not committed, so it is planned again from the receive log.");
-          location.storage().delete(e.path());
+          if (repair) {
+            location.storage().delete(e.path());
+          }
         } else if (id == lastCommitted) {
           throw new CorruptCheckpointFileException(location.uri(), e.path(), e.getMessage()
               + ". Batch " + id + " was committed, so where it ended cannot be recovered from anywhere else."
@@ -87,7 +99,9 @@ public record RecoveryPlan(long lastCommitted, Map<Long, OffsetSeq> replay, Opti
       throw new IOException("Checkpoint " + location.uri() + " has commits/" + lastCommitted + " but no offsets/"
           + lastCommitted + ": it cannot tell where the committed input ends. Start over with a new --checkpointLocation.");
     }
-    warnings.forEach(w -> LOG.warn("{}", w));
+    if (repair) {
+      warnings.forEach(w -> LOG.warn("{}", w));
+    }
     return new RecoveryPlan(lastCommitted, replay, pending, warnings);
   }
 }

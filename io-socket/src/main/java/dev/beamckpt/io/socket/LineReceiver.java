@@ -108,7 +108,9 @@ final class LineReceiver {
         reconnects.incrementAndGet();
         long backoff = Math.min(config.maxReconnectBackoffMs(), 100L << Math.min(attempt - 1, 16));
         status = "reconnecting to " + config.address() + " in " + backoff + " ms (attempt " + attempt + "): " + e.getMessage();
-        if (attempt == 1 || attempt % 20 == 0) {
+        if (endOfInput) {
+          LOG.debug("{} no longer accepts after ending its stream: {}", config.address(), e.getMessage());
+        } else if (attempt == 1 || attempt % 20 == 0) {
           LOG.warn("Source {}: cannot read from {} ({}); retrying with backoff", config.sourceId(), config.address(), e.getMessage());
         }
         sleep(backoff);

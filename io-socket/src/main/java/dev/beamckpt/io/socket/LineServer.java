@@ -2,6 +2,7 @@ package dev.beamckpt.io.socket;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -11,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,8 +101,9 @@ public final class LineServer implements AutoCloseable {
       try (Socket c = server.accept()) {
         client = c;
         clients.incrementAndGet();
+        AtomicBoolean gone = watchForClose(c);
         OutputStream out = c.getOutputStream();
-        while (!closed) {
+        while (!closed && !gone.get()) {
           Object item = pending != null ? pending : queue.poll(100, TimeUnit.MILLISECONDS);
           pending = null;
           if (item == null) {
@@ -111,13 +114,18 @@ public final class LineServer implements AutoCloseable {
             closed = true;
             break;
           }
+          if (gone.get()) {
+            pending = item; // the client left while we waited: keep the line for the next one
+            break;
+          }
           try {
             out.write((item + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
             sent.incrementAndGet();
           } catch (IOException e) {
             LOG.debug("Client went away: {}", e.getMessage());
-            break; // the line was written to a dead connection and is lost, as with nc
+            pending = item; // not delivered: the next client gets it
+            break;
           }
         }
       } catch (IOException e) {
@@ -136,6 +144,27 @@ public final class LineServer implements AutoCloseable {
     } catch (IOException ignored) {
       // closing anyway
     }
+  }
+
+  /**
+   * Notices a client closing its end as nc does (it reads the socket too), so lines queued after a
+   * client left wait for the next one instead of going into a dead connection.
+   */
+  private static AtomicBoolean watchForClose(Socket c) {
+    AtomicBoolean gone = new AtomicBoolean();
+    Thread t = new Thread(() -> {
+      try (InputStream in = c.getInputStream()) {
+        while (in.read() >= 0) {
+          // clients do not talk; discard
+        }
+      } catch (IOException ignored) {
+        // reset or closed: gone either way
+      }
+      gone.set(true);
+    }, "line-server-client-watch");
+    t.setDaemon(true);
+    t.start();
+    return gone;
   }
 
   /** Drops the current client connection, as if the network failed. */

@@ -26,6 +26,16 @@ public final class SocketCheckpointMark implements UnboundedSource.CheckpointMar
   }
 
   @Override
+  public boolean equals(Object o) {
+    return o instanceof SocketCheckpointMark m && m.offset == offset && m.receiverKey.equals(receiverKey);
+  }
+
+  @Override
+  public int hashCode() {
+    return Long.hashCode(offset) * 31 + receiverKey.hashCode();
+  }
+
+  @Override
   public String toString() {
     return "SocketCheckpointMark{offset=" + offset + "}";
   }

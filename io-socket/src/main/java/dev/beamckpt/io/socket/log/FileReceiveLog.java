@@ -113,6 +113,38 @@ public final class FileReceiveLog implements ReceiveLog {
     endOffset = offset;
   }
 
+  /**
+   * Reads every complete record of the log in {@code dir} without opening it for writing (a
+   * running query may be appending): for tools and tests. A torn tail ends the read.
+   */
+  public static List<LogRecord> readAll(Path dir) throws IOException {
+    Path file = dir.resolve(String.format("%020d.log", 0));
+    List<LogRecord> records = new ArrayList<>();
+    if (!Files.exists(file)) {
+      return records;
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 1 << 16))) {
+      long size = ch.size();
+      long pos = in.skip(MAGIC.length);
+      while (size - pos >= HEADER) {
+        int len = in.readInt();
+        int crc = in.readInt();
+        long ts = in.readLong();
+        if (len < 0 || pos + HEADER + len > size) {
+          break;
+        }
+        byte[] payload = in.readNBytes(len);
+        if (crc != checksum(ts, payload)) {
+          throw new IOException("Receive log " + file + ": record " + records.size() + " is corrupt (checksum mismatch)");
+        }
+        records.add(new LogRecord(records.size(), ts, new String(payload, StandardCharsets.UTF_8)));
+        pos += HEADER + len;
+      }
+    }
+    return records;
+  }
+
   static int checksum(long ts, byte[] payload) {
     CRC32 crc = new CRC32();
     crc.update(ByteBuffer.allocate(8).putLong(0, ts));

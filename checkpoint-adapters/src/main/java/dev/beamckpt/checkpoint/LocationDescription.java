@@ -1,0 +1,146 @@
+package dev.beamckpt.checkpoint;
+
+import dev.beamckpt.checkpoint.log.CommitMetadata;
+import dev.beamckpt.checkpoint.log.OffsetSeq;
+import dev.beamckpt.checkpoint.log.QueryMetadata;
+import dev.beamckpt.checkpoint.log.RunInfo;
+import dev.beamckpt.checkpoint.log.SourceOffset;
+import dev.beamckpt.checkpoint.storage.CheckpointStorage;
+import dev.beamckpt.checkpoint.storage.LocalStorage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/** The readable summary {@code checkpoint describe <location>} prints. */
+public final class LocationDescription {
+  private LocationDescription() {}
+
+  public static String describe(String uri) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    try (CheckpointLocation loc = CheckpointLocation.readOnly(uri)) {
+      QueryMetadata m = loc.metadata();
+      line(sb, "Checkpoint location", loc.uri());
+      line(sb, "Query", "'" + m.name() + "' (id " + m.id() + "), created " + Instant.ofEpochMilli(m.createdAtMs())
+          + ", format v" + m.formatVersion());
+      line(sb, "Fingerprint", m.fingerprint().substring(0, 16) + "... of:");
+      m.statefulSteps().forEach(s -> sb.append("                       ").append(s).append('\n'));
+
+      TreeSet<Long> runIds = loc.runs().batchIds();
+      if (runIds.isEmpty()) {
+        line(sb, "Runs", "none");
+      } else {
+        line(sb, "Runs", runIds.size() + "");
+        for (long id : runIds.tailSet(runIds.last() - 4, true).descendingSet()) { // the latest five
+          RunInfo r = loc.runs().get(id).orElseThrow();
+          sb.append("                       runs/").append(id).append(": ").append(r.runner()).append(", ")
+              .append(r.process()).append(", started ").append(Instant.ofEpochMilli(r.startedAtMs()))
+              .append(r.restoredFromBatch() > 0 ? ", resumed after batch " + r.restoredFromBatch() : ", fresh start")
+              .append(r.runnerJobId() != null ? ", job " + r.runnerJobId() : "").append('\n');
+        }
+      }
+
+      TreeSet<Long> offsetIds = loc.offsets().batchIds();
+      TreeSet<Long> commitIds = loc.commits().batchIds();
+      line(sb, "Retained batches", offsetIds.isEmpty() ? "none"
+          : offsetIds.first() + ".." + offsetIds.last() + " (" + offsetIds.size() + " offsets, " + commitIds.size() + " commits)");
+      describeLatest(sb, loc, offsetIds, commitIds);
+      describeSources(sb, loc);
+      describeState(sb, loc.storage());
+      line(sb, "In use", inUse(loc.storage()));
+      line(sb, "Resumable", resumable(loc));
+    }
+    return sb.toString();
+  }
+
+  private static void describeLatest(StringBuilder sb, CheckpointLocation loc, TreeSet<Long> offsetIds, TreeSet<Long> commitIds) {
+    try {
+      if (!commitIds.isEmpty()) {
+        long last = commitIds.last();
+        CommitMetadata c = loc.commits().get(last).orElseThrow();
+        line(sb, "Last commit", "batch " + last + " at " + Instant.ofEpochMilli(c.committedAtMs()) + ": "
+            + c.numInputRows() + " input rows, " + c.numOutputRows() + " output rows");
+      } else {
+        line(sb, "Last commit", "none");
+      }
+      if (!offsetIds.isEmpty()) {
+        long last = offsetIds.last();
+        OffsetSeq seq = loc.offsets().get(last).orElseThrow();
+        StringBuilder ends = new StringBuilder();
+        for (SourceOffset s : seq.sources()) {
+          ends.append("source ").append(s.source()).append(" up to record ").append(s.endOffset()).append("; ");
+        }
+        line(sb, "Last offsets", "batch " + last + (commitIds.contains(last) ? "" : " (planned, not committed)") + ": " + ends
+            + "watermark " + (seq.batchWatermarkMs() == Long.MIN_VALUE ? "none" : Instant.ofEpochMilli(seq.batchWatermarkMs())));
+      }
+    } catch (IOException e) {
+      line(sb, "Latest batch", "unreadable: " + e.getMessage());
+    }
+  }
+
+  private static void describeSources(StringBuilder sb, CheckpointLocation loc) throws IOException {
+    var names = loc.storage().list(CheckpointLocation.SOURCES);
+    if (names.isEmpty()) {
+      line(sb, "Sources", "none");
+    }
+    for (String id : names) {
+      Path dir = loc.storage().localDirectory(CheckpointLocation.SOURCES + "/" + id);
+      line(sb, "Source " + id, "receive log " + human(size(dir)) + " in " + CheckpointLocation.SOURCES + "/" + id);
+    }
+  }
+
+  private static void describeState(StringBuilder sb, CheckpointStorage storage) throws IOException {
+    var entries = storage.list(CheckpointLocation.STATE);
+    line(sb, "State", entries.isEmpty()
+        ? "none kept by the runner (the DirectRunner rebuilds state by replaying the receive logs)"
+        : String.join(", ", entries));
+  }
+
+  private static String inUse(CheckpointStorage storage) {
+    try (CheckpointStorage.Lease lease = storage.acquireLease("checkpoint describe, " + LocalStorage.processDescription())) {
+      return "no";
+    } catch (LocalStorage.LocationInUseException e) {
+      return "yes: " + e.getMessage();
+    } catch (IOException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+  }
+
+  private static String resumable(CheckpointLocation loc) {
+    try {
+      RecoveryPlan plan = RecoveryPlan.read(loc, false);
+      StringBuilder sb = new StringBuilder("yes: the next run replays ").append(plan.replay().size())
+          .append(" retained batch(es) with output muted");
+      Optional<java.util.Map.Entry<Long, OffsetSeq>> pending = plan.pending();
+      pending.ifPresent(p -> sb.append(", re-runs planned batch ").append(p.getKey()));
+      sb.append(", and continues at batch ").append(plan.nextBatchId());
+      plan.warnings().forEach(w -> sb.append("\n                       note: ").append(w));
+      return sb.toString();
+    } catch (IOException e) {
+      return "no: " + e.getMessage();
+    }
+  }
+
+  private static long size(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  private static String human(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    if (bytes < 1024 * 1024) {
+      return String.format("%.1f KiB", bytes / 1024.0);
+    }
+    return String.format("%.1f MiB", bytes / (1024.0 * 1024));
+  }
+
+  private static void line(StringBuilder sb, String label, String value) {
+    sb.append(String.format("%-22s %s%n", label + ":", value));
+  }
+}

@@ -1,0 +1,148 @@
+package dev.beamckpt.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A query running in its own JVM, as a user runs it from bin/; its output captured for assertions. */
+final class QueryProcess implements AutoCloseable {
+  private final Process process;
+  private final StringBuffer out = new StringBuffer();
+  private final StringBuffer err = new StringBuffer();
+
+  private QueryProcess(Process process) {
+    this.process = process;
+    pump(process.getInputStream(), out);
+    pump(process.getErrorStream(), err);
+  }
+
+  static QueryProcess start(Class<?> main, String... args) throws IOException {
+    return start(null, main, args);
+  }
+
+  /** Starts {@code main} in a new JVM with this JVM's class path; {@code stdin} null inherits nothing. */
+  static QueryProcess start(Path stdin, Class<?> main, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx1g");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(main.getName());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    if (stdin != null) {
+      pb.redirectInput(stdin.toFile());
+    }
+    return new QueryProcess(pb.start());
+  }
+
+  private static void pump(InputStream in, StringBuffer into) {
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          into.append(line).append('\n');
+        }
+      } catch (IOException ignored) {
+        // process ended
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+  }
+
+  String stdout() {
+    return out.toString();
+  }
+
+  String stderr() {
+    return err.toString();
+  }
+
+  /** Fails with the query's output if it has exited. */
+  void assertAlive() {
+    if (!process.isAlive()) {
+      throw new AssertionError("Query exited (" + process.exitValue() + ")\nstdout:\n" + stdout() + "\nstderr:\n" + stderr());
+    }
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** Waits until standard output satisfies {@code condition}; fails with both streams if it does not. */
+  void awaitStdout(Predicate<String> condition, Duration timeout, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.test(stdout())) {
+      if (!process.isAlive() && !condition.test(stdout())) {
+        throw new AssertionError("Query exited (" + process.exitValue() + ") before " + what + "\nstdout:\n" + stdout() + "\nstderr:\n" + stderr());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("Timed out waiting for " + what + "\nstdout:\n" + stdout() + "\nstderr:\n" + stderr());
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /**
+   * Ctrl+C: SIGTERM runs the shutdown hook, which stops the query gracefully. The JVM then exits
+   * with 143 (128 + SIGTERM) whatever the hook did, so success is judged by what it printed.
+   */
+  void stopGracefully(Duration timeout) throws InterruptedException {
+    process.destroy();
+    int code = awaitExit(timeout);
+    if (code != 143 || stderr().contains("ERROR") || stderr().contains("Exception")) {
+      throw new AssertionError("Query did not stop cleanly (exit " + code + ")\nstderr:\n" + stderr());
+    }
+  }
+
+  void kill() throws InterruptedException {
+    process.destroyForcibly(); // SIGKILL on Linux
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("Query did not exit within " + timeout + "\nstdout:\n" + stdout() + "\nstderr:\n" + stderr());
+    }
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+
+  private static final Pattern BATCH = Pattern.compile("-{43}\\nBatch: (\\d+)\\n-{43}\\n((?:[+|].*\\n)+)");
+
+  /** The console batches printed so far: batch id and the table's rows as "key=value". */
+  static List<ConsoleBatch> batches(String stdout) {
+    List<ConsoleBatch> batches = new ArrayList<>();
+    Matcher m = BATCH.matcher(stdout);
+    while (m.find()) {
+      List<String> rows = new ArrayList<>();
+      String[] lines = m.group(2).split("\n");
+      for (int i = 3; i < lines.length - 1; i++) { // skip rule, header, rule ... final rule
+        String[] cells = lines[i].split("\\|");
+        rows.add(cells[cells.length - 2].trim() + "=" + cells[cells.length - 1].trim());
+      }
+      batches.add(new ConsoleBatch(Long.parseLong(m.group(1)), rows));
+    }
+    return batches;
+  }
+
+  record ConsoleBatch(long id, List<String> rows) {}
+}

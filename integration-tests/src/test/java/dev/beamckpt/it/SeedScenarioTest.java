@@ -1,0 +1,60 @@
+package dev.beamckpt.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.beamckpt.io.socket.LineServer;
+import dev.beamckpt.pipelines.WordCount;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The seed's scenario: socket word count, stop, more lines sent while it is down, restart with the
+ * same checkpoint location, the counts continue. Our line server plays nc's part.
+ */
+class SeedScenarioTest {
+  @TempDir Path tmp;
+
+  @Test
+  void countsContinueAfterStopAndRestart() throws Exception {
+    try (LineServer server = LineServer.start(0)) {
+      String[] args = {"--port=" + server.port(), "--checkpointLocation=" + tmp.resolve("word_count"), "--trigger=1 second"};
+
+      QueryProcess first = QueryProcess.start(WordCount.class, args);
+      server.send("hello world hello spark");
+      first.awaitStdout(s -> !QueryProcess.batches(s).isEmpty(), Duration.ofSeconds(90), "batch 1");
+      assertEquals(List.of(new QueryProcess.ConsoleBatch(1, List.of("hello=2", "spark=1", "world=1"))),
+          QueryProcess.batches(first.stdout()));
+      first.stopGracefully(Duration.ofSeconds(60));
+
+      server.send("hello spark streaming"); // typed while the query is down; the server keeps it
+
+      QueryProcess second = QueryProcess.start(WordCount.class, args);
+      second.awaitStdout(s -> !QueryProcess.batches(s).isEmpty(), Duration.ofSeconds(90), "batch 2");
+      assertEquals(List.of(new QueryProcess.ConsoleBatch(2, List.of("hello=3", "spark=2", "streaming=1", "world=1"))),
+          QueryProcess.batches(second.stdout()));
+      second.stopGracefully(Duration.ofSeconds(60));
+    }
+  }
+
+  /** The README's main job: standard input, availableNow, run twice. */
+  @Test
+  void standardInputWithAvailableNowContinuesAcrossRuns() throws Exception {
+    String location = "--checkpointLocation=" + tmp.resolve("demo");
+    Path input1 = Files.writeString(tmp.resolve("in1.txt"), "hello world hello spark\n");
+    QueryProcess first = QueryProcess.start(input1, WordCount.class, location, "--trigger=availableNow");
+    assertEquals(0, first.awaitExit(Duration.ofSeconds(90)), first.stderr());
+    assertEquals(List.of(new QueryProcess.ConsoleBatch(1, List.of("hello=2", "spark=1", "world=1"))),
+        QueryProcess.batches(first.stdout()));
+    assertEquals("", first.stderr().strip(), "no log noise on a clean run");
+
+    Path input2 = Files.writeString(tmp.resolve("in2.txt"), "hello spark streaming\n");
+    QueryProcess second = QueryProcess.start(input2, WordCount.class, location, "--trigger=availableNow");
+    assertEquals(0, second.awaitExit(Duration.ofSeconds(90)), second.stderr());
+    assertEquals(List.of(new QueryProcess.ConsoleBatch(2, List.of("hello=3", "spark=2", "streaming=1", "world=1"))),
+        QueryProcess.batches(second.stdout()));
+  }
+}

@@ -1,0 +1,132 @@
+package dev.beamckpt.pipelines;
+
+import dev.beamckpt.checkpoint.execution.Intervals;
+import dev.beamckpt.checkpoint.execution.QueryProgress;
+import dev.beamckpt.io.socket.LineServer;
+import dev.beamckpt.io.socket.SocketIO;
+import dev.beamckpt.runners.RunnerPresets;
+import dev.beamckpt.sdk.OutputMode;
+import dev.beamckpt.sdk.StreamingQuery;
+import dev.beamckpt.sdk.StreamingQueryException;
+import dev.beamckpt.sdk.WriteStream;
+import dev.beamckpt.sdk.sink.ConsoleSink;
+import dev.beamckpt.sdk.sink.FileSink;
+import dev.beamckpt.sdk.sink.MemorySink;
+import dev.beamckpt.sdk.sink.Sink;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.function.BiFunction;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
+
+/**
+ * Runs an example query from the command line: reads lines from {@code --host}/{@code --port} (or
+ * standard input through an embedded line server), applies the query's aggregation, starts it
+ * with the options' checkpoint location and trigger, and stops it gracefully on Ctrl+C.
+ * Exit codes: 0 stopped, 1 failed while running, 2 could not start.
+ */
+final class QueryMain {
+  private QueryMain() {}
+
+  static <K, V> void run(String[] args, String defaultName, OutputMode defaultMode, String keyColumn, String valueColumn,
+      Class<? extends QueryOptions> optionsType,
+      BiFunction<PCollection<String>, OutputMode, PCollection<KV<K, V>>> aggregation) {
+    LineServer stdinServer = null;
+    StreamingQuery query;
+    try {
+      PipelineOptionsFactory.register(optionsType);
+      QueryOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(optionsType);
+      if (options.getQueryName() == null) {
+        options.setQueryName(defaultName);
+      }
+      RunnerPresets.applyStreaming(options);
+      OutputMode mode = WriteStream.outputModeOf(options, defaultMode);
+      Sink sink = sink(options);
+      int port;
+      if (options.getPort() == null) {
+        stdinServer = LineServer.start(0);
+        stdinServer.pipe(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+        options.setHost("localhost");
+        port = stdinServer.port();
+      } else {
+        port = options.getPort();
+      }
+      Duration delay = Duration.millis(Intervals.parse(options.getWatermarkDelay(), "--watermarkDelay").toMillis());
+      Pipeline pipeline = Pipeline.create(options);
+      PCollection<String> lines = pipeline.apply("ReadLines",
+          SocketIO.read().withHost(options.getHost()).withPort(port).withWatermarkDelay(delay));
+      query = WriteStream.of(aggregation.apply(lines, mode))
+          .columns(keyColumn, valueColumn).outputMode(mode).sink(sink).start();
+      if (options.getPrintProgress()) {
+        startProgressPrinter(query);
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      System.err.println("Error: " + e.getMessage());
+      closeQuietly(stdinServer);
+      System.exit(2);
+      return;
+    }
+    StreamingQuery running = query;
+    Runtime.getRuntime().addShutdownHook(new Thread(running::stop, "stop-query"));
+    int code = 0;
+    try {
+      running.awaitTermination();
+    } catch (StreamingQueryException e) {
+      System.err.println("Error: " + e.getMessage());
+      code = 1;
+    }
+    closeQuietly(stdinServer);
+    System.exit(code);
+  }
+
+  private static Sink sink(QueryOptions options) {
+    return switch (options.getSink().toLowerCase(Locale.ROOT)) {
+      case "console" -> ConsoleSink.create().withTruncate(false);
+      case "memory" -> MemorySink.named(options.getQueryName());
+      case "files" -> {
+        if (options.getOutput() == null) {
+          throw new IllegalArgumentException("--sink=files needs --output=<directory>");
+        }
+        yield FileSink.of(Path.of(options.getOutput()), FileSink.parseFormat(options.getFileFormat()));
+      }
+      default -> throw new IllegalArgumentException("--sink '" + options.getSink() + "' is not a sink: use console, memory or files.");
+    };
+  }
+
+  private static void startProgressPrinter(StreamingQuery query) {
+    Thread t = new Thread(() -> {
+      long printed = -1;
+      while (query.isActive()) {
+        QueryProgress p = query.lastProgress();
+        if (p != null && p.batchId() != printed) {
+          printed = p.batchId();
+          System.err.println(p.json());
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "progress-printer");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void closeQuietly(LineServer server) {
+    if (server != null) {
+      try {
+        server.close();
+      } catch (IOException ignored) {
+        // exiting
+      }
+    }
+  }
+}

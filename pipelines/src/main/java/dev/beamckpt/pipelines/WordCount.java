@@ -1,0 +1,46 @@
+package dev.beamckpt.pipelines;
+
+import dev.beamckpt.sdk.OutputMode;
+import dev.beamckpt.sdk.QueryWindowing;
+import java.util.Arrays;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Filter;
+import org.apache.beam.sdk.transforms.FlatMapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * The seed's socket word count (step 1): split lines into words, count each word over the whole
+ * stream, print the complete result table every trigger.
+ *
+ * <pre>
+ * bin/wordcount --port=9999 --checkpointLocation=/tmp/ckpt/word_count --trigger="10 seconds"
+ * </pre>
+ */
+public final class WordCount {
+  private WordCount() {}
+
+  /** Lines to words: split on whitespace, empty strings dropped. */
+  public static PTransform<PCollection<String>, PCollection<String>> words() {
+    return new PTransform<>() {
+      @Override
+      public PCollection<String> expand(PCollection<String> lines) {
+        return lines
+            .apply("SplitWords", FlatMapElements.into(TypeDescriptors.strings()).via((String line) -> Arrays.asList(line.split("\\s+"))))
+            .apply("DropEmpty", Filter.by((String w) -> !w.isEmpty()));
+      }
+    };
+  }
+
+  public static PCollection<KV<String, Long>> countWords(PCollection<String> lines, OutputMode mode) {
+    return lines.apply("Words", words())
+        .apply("Window", QueryWindowing.global(mode))
+        .apply("CountWords", Count.perElement());
+  }
+
+  public static void main(String[] args) {
+    QueryMain.run(args, "wordcount", OutputMode.COMPLETE, "word", "count", QueryOptions.class, WordCount::countWords);
+  }
+}

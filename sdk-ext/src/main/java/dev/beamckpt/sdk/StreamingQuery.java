@@ -1,0 +1,89 @@
+package dev.beamckpt.sdk;
+
+import dev.beamckpt.checkpoint.execution.QueryExecution;
+import dev.beamckpt.checkpoint.execution.QueryProgress;
+import dev.beamckpt.checkpoint.execution.QueryStatus;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** A running streaming query (Spark's StreamingQuery), as returned by {@link WriteStream#start()}. */
+public final class StreamingQuery {
+  private final QueryExecution execution;
+
+  StreamingQuery(QueryExecution execution) {
+    this.execution = execution;
+  }
+
+  /** Stable across restarts from the same checkpoint location. */
+  public String id() {
+    return execution.id();
+  }
+
+  /** New on every start. */
+  public String runId() {
+    return execution.runId();
+  }
+
+  public String name() {
+    return execution.name();
+  }
+
+  public QueryStatus status() {
+    return execution.status();
+  }
+
+  /** The last batch's progress, or null before the first batch. */
+  public QueryProgress lastProgress() {
+    return execution.lastProgress().orElse(null);
+  }
+
+  public List<QueryProgress> recentProgress() {
+    return execution.recentProgress();
+  }
+
+  public boolean isActive() {
+    return execution.isActive();
+  }
+
+  /** Stops the query; a batch in flight finishes (or, if it cannot, runs again on restart). */
+  public void stop() {
+    execution.stop();
+  }
+
+  /** Waits for the query to end; throws if it ended with an error. */
+  public void awaitTermination() {
+    try {
+      while (!execution.awaitTermination(1, TimeUnit.DAYS)) {
+        // keep waiting
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    throwIfFailed();
+  }
+
+  /** Returns whether the query ended within the timeout; throws if it ended with an error. */
+  public boolean awaitTermination(long timeoutMs) {
+    boolean ended;
+    try {
+      ended = execution.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    throwIfFailed();
+    return ended;
+  }
+
+  public Optional<StreamingQueryException> exception() {
+    return execution.exception().map(t -> new StreamingQueryException(name(), t));
+  }
+
+  private void throwIfFailed() {
+    Optional<StreamingQueryException> e = exception();
+    if (e.isPresent()) {
+      throw e.get();
+    }
+  }
+}

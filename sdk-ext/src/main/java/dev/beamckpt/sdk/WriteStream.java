@@ -1,0 +1,113 @@
+package dev.beamckpt.sdk;
+
+import dev.beamckpt.checkpoint.adapter.CheckpointAdapters;
+import dev.beamckpt.checkpoint.execution.QueryExecution;
+import dev.beamckpt.checkpoint.execution.QuerySpec;
+import dev.beamckpt.checkpoint.execution.Trigger;
+import dev.beamckpt.sdk.sink.ConsoleSink;
+import dev.beamckpt.sdk.sink.Sink;
+import dev.beamckpt.sdk.table.ResultTable;
+import dev.beamckpt.sdk.table.ResultTableFn;
+import dev.beamckpt.sdk.table.ResultTables;
+import dev.beamckpt.sdk.table.TableBatchSink;
+import java.io.IOException;
+import java.util.List;
+import java.util.UUID;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.WindowingStrategy;
+
+/**
+ * Starts an aggregation's results as a streaming query, like Spark's {@code df.writeStream}:
+ *
+ * <pre>{@code
+ * StreamingQuery query = WriteStream.of(counts)
+ *     .columns("word", "count")
+ *     .outputMode(OutputMode.COMPLETE)
+ *     .sink(ConsoleSink.create())
+ *     .start();
+ * }</pre>
+ *
+ * {@code --checkpointLocation}, {@code --trigger}, {@code --queryName} and {@code --outputMode}
+ * come from the pipeline's {@link StreamingQueryOptions}; values set here win.
+ */
+public final class WriteStream<K, V> {
+  private final PCollection<KV<K, V>> results;
+  private List<String> columns = List.of("key", "value");
+  private OutputMode outputMode;
+  private Sink sink = ConsoleSink.create();
+  private String queryName;
+
+  private WriteStream(PCollection<KV<K, V>> results) {
+    this.results = results;
+  }
+
+  public static <K, V> WriteStream<K, V> of(PCollection<KV<K, V>> results) {
+    return new WriteStream<>(results);
+  }
+
+  public WriteStream<K, V> columns(String keyColumn, String valueColumn) {
+    this.columns = List.of(keyColumn, valueColumn);
+    return this;
+  }
+
+  public WriteStream<K, V> outputMode(OutputMode mode) {
+    this.outputMode = mode;
+    return this;
+  }
+
+  public WriteStream<K, V> sink(Sink sink) {
+    this.sink = sink;
+    return this;
+  }
+
+  public WriteStream<K, V> queryName(String name) {
+    this.queryName = name;
+    return this;
+  }
+
+  /** The output mode this query will run with: set here, else --outputMode, else append (Spark's default). */
+  public static OutputMode outputModeOf(StreamingQueryOptions options, OutputMode fallback) {
+    return options.getOutputMode() != null ? OutputMode.parse(options.getOutputMode()) : fallback;
+  }
+
+  public StreamingQuery start() throws IOException {
+    StreamingQueryOptions options = results.getPipeline().getOptions().as(StreamingQueryOptions.class);
+    OutputMode mode = outputMode != null ? outputMode : outputModeOf(options, OutputMode.APPEND);
+    String name = queryName != null ? queryName : options.getQueryName() != null ? options.getQueryName() : "query";
+    Trigger trigger = Trigger.parse(options.getTrigger());
+    validate(name, mode, results.getWindowingStrategy());
+
+    String tableKey = name + "-" + UUID.randomUUID();
+    ResultTable table = new ResultTable(mode);
+    ResultTables.register(tableKey, table);
+    results.apply("WriteStream to " + sink.description(), ParDo.of(new ResultTableFn<>(tableKey)));
+    QuerySpec spec = new QuerySpec(results.getPipeline(), name, options.getCheckpointLocation(),
+        options.getMinBatchesToRetain(), trigger,
+        new TableBatchSink(table, sink, mode, columns, results.getWindowingStrategy().getWindowFn()));
+    try {
+      QueryExecution execution = CheckpointAdapters.forOptions(options).start(spec);
+      return new StreamingQuery(execution);
+    } catch (IOException | RuntimeException e) {
+      ResultTables.remove(tableKey);
+      throw e;
+    }
+  }
+
+  private static void validate(String name, OutputMode mode, WindowingStrategy<?, ?> strategy) {
+    boolean global = strategy.getWindowFn() instanceof GlobalWindows;
+    if (mode == OutputMode.APPEND && global) {
+      throw new IllegalArgumentException("Append output mode not supported when there are streaming aggregations"
+          + " without watermark: query '" + name + "' aggregates over the global window, so no row is ever final."
+          + " Use --outputMode=complete or --outputMode=update, or aggregate in event-time windows"
+          + " (QueryWindowing.into(FixedWindows.of(...), OutputMode.APPEND)) that the watermark closes.");
+    }
+    if (global && strategy.getTrigger() instanceof DefaultTrigger) {
+      throw new IllegalArgumentException("Query '" + name + "' aggregates over the global window with Beam's default"
+          + " trigger, which never fires on a stream. Apply QueryWindowing.global(mode) before the aggregation.");
+    }
+  }
+}
