@@ -8,6 +8,7 @@ import dev.beamckpt.io.socket.log.LogRecord;
 import dev.beamckpt.pipelines.WordCount;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryTest {
   private static final int LINES = 20_000;
   private static final int LINES_PER_SECOND = 2_000;
+  private static final String END_MARKER = "end-of-stream-marker";
   @TempDir Path tmp;
 
   @Test
@@ -70,11 +72,14 @@ class CrashRecoveryTest {
           query.assertAlive();
         }
       }
-      assertTrue(server.awaitSent(LINES, 120, TimeUnit.SECONDS), "the server could not deliver every line");
-      List<LogRecord> log = awaitCommitted(location, query, Duration.ofMinutes(5));
+      server.send(END_MARKER);
+      assertTrue(server.awaitSent(LINES + 1, 120, TimeUnit.SECONDS), "the server could not deliver every line");
+      List<LogRecord> log = Locations.awaitCommittedThrough(location, END_MARKER, query, Duration.ofMinutes(5));
       query.stopGracefully(Duration.ofSeconds(60));
 
-      assertNoLineTwice(lines, log);
+      List<String> all = new ArrayList<>(lines);
+      all.add(END_MARKER);
+      assertNoLineTwice(all, log);
       Map<String, Long> expected = Locations.wordCounts(log);
       Map<String, Long> actual = Locations.countsOf(Locations.fileSinkRows(output, true));
       assertEquals(expected, actual, "final counts must equal the counts of every line in the receive log");
@@ -94,30 +99,9 @@ class CrashRecoveryTest {
     }
   }
 
+  /** With the sender paused, what the server wrote must reach the log. */
   private static void awaitLogCaughtUp(LineServer server, Path location, QueryProcess query) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (server.linesQueued() > 0 || Locations.receiveLog(location).size() < server.linesSent()) {
-      // the sender is paused: what the server wrote must reach the log
-      query.assertAlive();
-      assertTrue(System.nanoTime() < deadline, "the receive log did not catch up with the server");
-      Thread.sleep(20);
-    }
-  }
-
-  /** Waits until the log stops growing and the latest commit covers all of it. */
-  private static List<LogRecord> awaitCommitted(Path location, QueryProcess query, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      query.assertAlive();
-      List<LogRecord> log = Locations.receiveLog(location);
-      if (Locations.committedEnd(location) == log.size()) {
-        Thread.sleep(1000);
-        if (Locations.receiveLog(location).size() == log.size()) {
-          return log;
-        }
-      }
-      assertTrue(System.nanoTime() < deadline, "the query did not commit the whole log in time");
-      Thread.sleep(200);
-    }
+    query.await("the receive log to catch up with the server", Duration.ofSeconds(120),
+        () -> server.linesQueued() == 0 && Locations.receiveLog(location).size() >= server.linesSent());
   }
 }

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beamckpt.io.socket.log.FileReceiveLog;
 import dev.beamckpt.io.socket.log.LogRecord;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,14 +36,45 @@ final class Locations {
     return counts;
   }
 
-  /** The end offset of source 0 in the latest committed batch, if any. */
-  static long committedEnd(Path location) throws IOException {
+  /** What the latest commit covers: source 0's end offset and the batch's watermark. */
+  record Committed(long batchId, long endOffset, long watermarkMs) {}
+
+  static Optional<Committed> lastCommitted(Path location) throws IOException {
     Optional<Long> last = latest(location.resolve("commits"));
     if (last.isEmpty()) {
-      return 0;
+      return Optional.empty();
     }
     List<String> lines = Files.readAllLines(location.resolve("offsets/" + last.get()));
-    return JSON.readTree(lines.get(2)).get("endOffset").asLong();
+    long watermark = JSON.readTree(lines.get(1)).get("batchWatermarkMs").asLong();
+    return Optional.of(new Committed(last.get(), JSON.readTree(lines.get(2)).get("endOffset").asLong(), watermark));
+  }
+
+  static long committedEnd(Path location) throws IOException {
+    return lastCommitted(location).map(Committed::endOffset).orElse(0L);
+  }
+
+  /**
+   * Waits until the receive log holds {@code marker} (a line sent last) and a commit covers it:
+   * every line the query will ever get before the marker has then been processed. Returns the log.
+   */
+  static List<LogRecord> awaitCommittedThrough(Path location, String marker, QueryProcess query, Duration timeout)
+      throws Exception {
+    query.await("a commit covering '" + marker + "'", timeout, () -> find(location, marker)
+        .map(r -> r.offset()).map(offset -> {
+          try {
+            return committedEnd(location) > offset;
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }).orElse(false));
+    return receiveLog(location);
+  }
+
+  static Optional<LogRecord> find(Path location, String line) throws IOException {
+    if (!Files.isDirectory(location.resolve("sources/0"))) {
+      return Optional.empty();
+    }
+    return receiveLog(location).stream().filter(r -> r.line().equals(line)).findFirst();
   }
 
   static Optional<Long> latest(Path dir) throws IOException {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -81,10 +82,19 @@ final class QueryProcess implements AutoCloseable {
   }
 
   /** Waits until standard output satisfies {@code condition}; fails with both streams if it does not. */
-  void awaitStdout(Predicate<String> condition, Duration timeout, String what) throws InterruptedException {
+  void awaitStdout(Predicate<String> condition, Duration timeout, String what) throws Exception {
+    await(what, timeout, () -> condition.test(stdout()));
+  }
+
+  /**
+   * Polls {@code condition} until it holds; fails with the query's output if the query exits first
+   * or the timeout passes. The condition is checked once more after an exit, so a query that
+   * finished its work and exited still passes.
+   */
+  void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.test(stdout())) {
-      if (!process.isAlive() && !condition.test(stdout())) {
+    while (!condition.call()) {
+      if (!process.isAlive() && !condition.call()) {
         throw new AssertionError("Query exited (" + process.exitValue() + ") before " + what + "\nstdout:\n" + stdout() + "\nstderr:\n" + stderr());
       }
       if (System.nanoTime() > deadline) {
