@@ -57,7 +57,6 @@ class CrashRecoveryTest {
       int chunk = LINES_PER_SECOND / 20;
       for (int sent = 0; sent < LINES; sent += chunk) {
         server.sendAll(lines.subList(sent, Math.min(LINES, sent + chunk)));
-        Thread.sleep(50);
         if (next < killAt.length && sent >= killAt[next] * LINES) {
           if (pauseBeforeKill) {
             awaitLogCaughtUp(server, location, query);
@@ -71,6 +70,7 @@ class CrashRecoveryTest {
         if (sent % 5000 == 0) {
           query.assertAlive();
         }
+        Thread.sleep(50); // pacing: about LINES_PER_SECOND; a mid-stream kill lands while the server writes
       }
       server.send(END_MARKER);
       assertTrue(server.awaitSent(LINES + 1, 120, TimeUnit.SECONDS), "the server could not deliver every line");

@@ -64,7 +64,7 @@ public final class ConsoleSink implements Sink {
       line.add(cell(String.valueOf(row.value())));
       cells.add(line);
     }
-    sb.append(table(header, cells));
+    sb.append(table(header, cells, truncate));
     if (rows.size() > numRows) {
       sb.append("only showing top ").append(numRows).append(" row").append(numRows == 1 ? "" : "s").append('\n');
     }
@@ -79,8 +79,11 @@ public final class ConsoleSink implements Sink {
     return truncate && s.length() > 20 ? s.substring(0, 17) + "..." : s;
   }
 
-  /** Spark's showString layout: +---+ rules, |cell| rows, columns at least 3 wide. */
-  static String table(List<String> header, List<List<String>> rows) {
+  /**
+   * Spark's showString layout: +---+ rules, |cell| rows, columns at least 3 wide; cells right
+   * aligned when truncating (Spark's default), left aligned with truncate off.
+   */
+  static String table(List<String> header, List<List<String>> rows, boolean rightAligned) {
     int[] widths = new int[header.size()];
     for (int i = 0; i < widths.length; i++) {
       widths[i] = Math.max(3, header.get(i).length());
@@ -94,20 +97,21 @@ public final class ConsoleSink implements Sink {
     }
     rule.append('\n');
     StringBuilder sb = new StringBuilder(rule);
-    appendRow(sb, header, widths);
+    appendRow(sb, header, widths, rightAligned);
     sb.append(rule);
     for (List<String> r : rows) {
-      appendRow(sb, r, widths);
+      appendRow(sb, r, widths, rightAligned);
     }
     sb.append(rule);
     return sb.toString();
   }
 
-  private static void appendRow(StringBuilder sb, List<String> cells, int[] widths) {
+  private static void appendRow(StringBuilder sb, List<String> cells, int[] widths, boolean rightAligned) {
     sb.append('|');
     for (int i = 0; i < widths.length; i++) {
       String c = cells.get(i);
-      sb.append(c).append(" ".repeat(widths[i] - c.length())).append('|');
+      String pad = " ".repeat(widths[i] - c.length());
+      sb.append(rightAligned ? pad + c : c + pad).append('|');
     }
     sb.append('\n');
   }

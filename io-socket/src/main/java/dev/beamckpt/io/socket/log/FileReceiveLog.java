@@ -1,10 +1,10 @@
 package dev.beamckpt.io.socket.log;
 
 import java.io.BufferedInputStream;
+import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -50,7 +50,7 @@ public final class FileReceiveLog implements ReceiveLog {
 
   public static FileReceiveLog open(Path dir) throws IOException {
     Files.createDirectories(dir);
-    Path file = dir.resolve(String.format("%020d.log", 0));
+    Path file = firstSegment(dir);
     FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     FileReceiveLog log = new FileReceiveLog(file, out);
     try {
@@ -78,30 +78,14 @@ public final class FileReceiveLog implements ReceiveLog {
     }
     long pos = MAGIC.length;
     long offset = 0;
-    try (FileChannel scan = FileChannel.open(file, StandardOpenOption.READ);
-        DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(scan.position(pos)), 1 << 16))) {
-      while (pos < size) {
-        if (size - pos < HEADER) {
-          break; // torn header
-        }
-        int len = in.readInt();
-        int crc = in.readInt();
-        long ts = in.readLong();
-        if (len < 0 || pos + HEADER + len > size) {
-          break; // torn payload
-        }
-        byte[] payload = in.readNBytes(len);
-        if (crc != checksum(ts, payload)) {
-          throw new IOException("Receive log " + file + " is corrupt at record " + offset + " (byte " + pos
-              + "): checksum mismatch. The records from there on cannot be trusted; restore the file from a backup"
-              + " or move it aside to start this source's log over.");
-        }
-        if (offset % INDEX_EVERY == 0) {
+    try (FrameReader frames = new FrameReader(file, 0, MAGIC.length)) {
+      for (LogRecord r = frames.next(size); r != null; r = frames.next(size)) {
+        if (r.offset() % INDEX_EVERY == 0) {
           index.add(pos);
         }
-        maxTimestampMs = Math.max(maxTimestampMs, ts);
-        offset++;
-        pos += HEADER + len;
+        maxTimestampMs = Math.max(maxTimestampMs, r.timestampMs());
+        offset = r.offset() + 1;
+        pos = frames.position;
       }
     }
     if (pos < size) {
@@ -118,31 +102,23 @@ public final class FileReceiveLog implements ReceiveLog {
    * running query may be appending): for tools and tests. A torn tail ends the read.
    */
   public static List<LogRecord> readAll(Path dir) throws IOException {
-    Path file = dir.resolve(String.format("%020d.log", 0));
+    Path file = firstSegment(dir);
     List<LogRecord> records = new ArrayList<>();
     if (!Files.exists(file)) {
       return records;
     }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-        DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 1 << 16))) {
-      long size = ch.size();
-      long pos = in.skip(MAGIC.length);
-      while (size - pos >= HEADER) {
-        int len = in.readInt();
-        int crc = in.readInt();
-        long ts = in.readLong();
-        if (len < 0 || pos + HEADER + len > size) {
-          break;
-        }
-        byte[] payload = in.readNBytes(len);
-        if (crc != checksum(ts, payload)) {
-          throw new IOException("Receive log " + file + ": record " + records.size() + " is corrupt (checksum mismatch)");
-        }
-        records.add(new LogRecord(records.size(), ts, new String(payload, StandardCharsets.UTF_8)));
-        pos += HEADER + len;
+    long size = Files.size(file);
+    try (FrameReader frames = new FrameReader(file, 0, MAGIC.length)) {
+      for (LogRecord r = frames.next(size); r != null; r = frames.next(size)) {
+        records.add(r);
       }
     }
     return records;
+  }
+
+  /** The segment that starts at offset 0, named by its first offset as Kafka names segments. */
+  private static Path firstSegment(Path dir) {
+    return dir.resolve(String.format("%020d.log", 0));
   }
 
   static int checksum(long ts, byte[] payload) {
@@ -220,9 +196,8 @@ public final class FileReceiveLog implements ReceiveLog {
         seekOffset = 0;
       }
     }
-    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-    FileCursor cursor = new FileCursor(ch, seekOffset, seekPosition);
-    while (cursor.offset < fromOffset) {
+    FileCursor cursor = new FileCursor(new FrameReader(file, seekOffset, seekPosition));
+    while (cursor.frames.offset < fromOffset) {
       cursor.next();
     }
     return cursor;
@@ -238,35 +213,78 @@ public final class FileReceiveLog implements ReceiveLog {
     out.close();
   }
 
+  /** Reads published records: every record below {@link #endOffset} is completely written. */
   private final class FileCursor implements Cursor {
-    private final FileChannel ch;
-    private final DataInputStream in;
-    private long offset;
+    private final FrameReader frames;
 
-    FileCursor(FileChannel ch, long offset, long position) throws IOException {
-      this.ch = ch;
-      this.offset = offset;
-      InputStream stream = Channels.newInputStream(ch.position(position));
-      this.in = new DataInputStream(new BufferedInputStream(stream, 1 << 16));
+    FileCursor(FrameReader frames) {
+      this.frames = frames;
     }
 
     @Override
     public LogRecord next() throws IOException {
-      if (offset >= endOffset) {
+      if (frames.offset >= endOffset) {
         return null;
       }
+      LogRecord r;
       try {
-        int len = in.readInt();
-        int crc = in.readInt();
-        long ts = in.readLong();
-        byte[] payload = in.readNBytes(len);
-        if (payload.length != len || crc != checksum(ts, payload)) {
-          throw new IOException("Receive log " + file + ": record " + offset + " is corrupt (checksum mismatch)");
-        }
-        return new LogRecord(offset++, ts, new String(payload, StandardCharsets.UTF_8));
+        r = frames.next(Long.MAX_VALUE);
       } catch (EOFException e) {
-        throw new IOException("Receive log " + file + " ends before record " + offset + " that it announced", e);
+        r = null;
       }
+      if (r == null) {
+        throw new IOException("Receive log " + file + " ends before record " + frames.offset + " that it announced");
+      }
+      return r;
+    }
+
+    @Override
+    public void close() throws IOException {
+      frames.close();
+    }
+  }
+
+  /**
+   * Reads framed records in order from a byte position: the one place that knows the frame, its
+   * checksum and what a torn tail looks like.
+   */
+  private static final class FrameReader implements Closeable {
+    private final Path file;
+    private final FileChannel ch;
+    private final DataInputStream in;
+    long offset;
+    long position;
+
+    FrameReader(Path file, long offset, long position) throws IOException {
+      this.file = file;
+      this.ch = FileChannel.open(file, StandardOpenOption.READ);
+      this.offset = offset;
+      this.position = position;
+      this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch.position(position)), 1 << 16));
+    }
+
+    /** The next record wholly before byte {@code size}, or null at a torn tail or the end. */
+    LogRecord next(long size) throws IOException {
+      if (size - position < HEADER) {
+        return null;
+      }
+      int len = in.readInt();
+      int crc = in.readInt();
+      long ts = in.readLong();
+      if (len < 0 || position + HEADER + len > size) {
+        return null;
+      }
+      byte[] payload = in.readNBytes(len);
+      if (payload.length < len) {
+        return null;
+      }
+      if (crc != checksum(ts, payload)) {
+        throw new IOException("Receive log " + file + " is corrupt at record " + offset + " (byte " + position
+            + "): checksum mismatch. The records from there on cannot be trusted; restore the file from a backup"
+            + " or move it aside to start this source's log over.");
+      }
+      position += HEADER + len;
+      return new LogRecord(offset++, ts, new String(payload, StandardCharsets.UTF_8));
     }
 
     @Override

@@ -1,0 +1,119 @@
+package dev.beamckpt.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beamckpt.checkpoint.execution.QueryProgress;
+import dev.beamckpt.io.socket.LineServer;
+import dev.beamckpt.io.socket.SocketIO;
+import dev.beamckpt.runners.RunnerPresets;
+import dev.beamckpt.sdk.OutputMode;
+import dev.beamckpt.sdk.StreamingQuery;
+import dev.beamckpt.sdk.StreamingQueryOptions;
+import dev.beamckpt.sdk.WriteStream;
+import dev.beamckpt.sdk.sink.MemorySink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The StreamingQuery API in process: progress, stop, and a restart from the same location. */
+class StreamingQueryTest {
+  @TempDir Path tmp;
+  private final List<StreamingQuery> started = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() {
+    started.forEach(StreamingQuery::stop);
+  }
+
+  @Test
+  void withoutACheckpointLocationItRunsLikeSparksSocketSource() throws Exception {
+    try (LineServer server = LineServer.start(0)) {
+      StreamingQuery query = start(server, null, "plain");
+      server.send("hello world hello");
+      await(() -> counts("plain").equals(Map.of("hello", 2L, "world", 1L)) && committed(query) == 1);
+
+      QueryProgress p = query.lastProgress();
+      assertEquals("plain", p.name());
+      assertTrue(p.batchId() >= 1);
+      assertEquals(2, p.stateOperators().get(0).numRowsTotal());
+      assertTrue(p.sources().get(0).description().contains("localhost:" + server.port()), p.sources().get(0).description());
+      assertEquals("MemorySink[plain]", p.sink().description());
+
+      query.stop();
+      assertTrue(query.awaitTermination(30_000));
+      assertFalse(query.isActive());
+      assertTrue(query.exception().isEmpty());
+    }
+  }
+
+  @Test
+  void aRestartFromTheSameLocationKeepsTheIdAndContinuesBatchesAndCounts() throws Exception {
+    Path location = tmp.resolve("ckpt");
+    try (LineServer server = LineServer.start(0)) {
+      StreamingQuery first = start(server, location, "restart");
+      server.send("hello world hello spark");
+      await(() -> counts("restart").equals(Map.of("hello", 2L, "world", 1L, "spark", 1L)) && committed(first) == 1);
+      long lastBatch = first.lastProgress().batchId();
+      first.stop();
+      assertTrue(first.awaitTermination(30_000));
+
+      server.send("hello spark streaming");
+      StreamingQuery second = start(server, location, "restart");
+      assertEquals(first.id(), second.id(), "the id is the location's");
+      assertNotEquals(first.runId(), second.runId());
+      await(() -> counts("restart").equals(Map.of("hello", 3L, "world", 1L, "spark", 2L, "streaming", 1L))
+          && committed(second) == 1);
+      assertTrue(second.lastProgress().batchId() > lastBatch, "batch ids continue");
+      assertTrue(Files.size(location.resolve("sources/0/00000000000000000000.log")) > 0, "lines went through the receive log");
+    }
+  }
+
+  private StreamingQuery start(LineServer server, Path location, String name) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--trigger=100 ms", "--queryName=" + name));
+    if (location != null) {
+      args.add("--checkpointLocation=" + location);
+    }
+    StreamingQueryOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(StreamingQueryOptions.class);
+    RunnerPresets.applyStreaming(options);
+    MemorySink.clear(name);
+    Pipeline p = Pipeline.create(options);
+    StreamingQuery query = WriteStream.of(WordCount.countWords(
+            p.apply(SocketIO.read().withHost("localhost").withPort(server.port())), OutputMode.COMPLETE))
+        .columns("word", "count").outputMode(OutputMode.COMPLETE).sink(MemorySink.named(name)).start();
+    started.add(query);
+    return query;
+  }
+
+  /** Input rows of the batches whose progress was reported; a batch reports after its sink wrote. */
+  private static long committed(StreamingQuery query) {
+    return query.recentProgress().stream().mapToLong(QueryProgress::numInputRows).sum();
+  }
+
+  private static Map<String, Long> counts(String table) {
+    Map<String, Long> counts = new HashMap<>();
+    MemorySink.table(table).forEach(r -> counts.put((String) r.get("word"), ((Number) r.get("count")).longValue()));
+    return counts;
+  }
+
+  private static void await(Callable<Boolean> condition) throws Exception {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (!condition.call()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not reached within 60 s");
+      }
+      Thread.sleep(20);
+    }
+  }
+}
