@@ -16,13 +16,15 @@ import dev.beamckpt.sdk.WriteStream;
 import dev.beamckpt.sdk.sink.MemorySink;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import java.util.concurrent.Callable;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +44,7 @@ class StreamingQueryTest {
     try (LineServer server = LineServer.start(0)) {
       StreamingQuery query = start(server, null, "plain");
       server.send("hello world hello");
-      await(() -> counts("plain").equals(Map.of("hello", 2L, "world", 1L)) && committed(query) == 1);
+      eventually(() -> counts("plain").equals(Map.of("hello", 2L, "world", 1L)) && committed(query) == 1);
 
       QueryProgress p = query.lastProgress();
       assertEquals("plain", p.name());
@@ -64,7 +66,7 @@ class StreamingQueryTest {
     try (LineServer server = LineServer.start(0)) {
       StreamingQuery first = start(server, location, "restart");
       server.send("hello world hello spark");
-      await(() -> counts("restart").equals(Map.of("hello", 2L, "world", 1L, "spark", 1L)) && committed(first) == 1);
+      eventually(() -> counts("restart").equals(Map.of("hello", 2L, "world", 1L, "spark", 1L)) && committed(first) == 1);
       long lastBatch = first.lastProgress().batchId();
       first.stop();
       assertTrue(first.awaitTermination(30_000));
@@ -73,7 +75,7 @@ class StreamingQueryTest {
       StreamingQuery second = start(server, location, "restart");
       assertEquals(first.id(), second.id(), "the id is the location's");
       assertNotEquals(first.runId(), second.runId());
-      await(() -> counts("restart").equals(Map.of("hello", 3L, "world", 1L, "spark", 2L, "streaming", 1L))
+      eventually(() -> counts("restart").equals(Map.of("hello", 3L, "world", 1L, "spark", 2L, "streaming", 1L))
           && committed(second) == 1);
       assertTrue(second.lastProgress().batchId() > lastBatch, "batch ids continue");
       assertTrue(Files.size(location.resolve("sources/0/00000000000000000000.log")) > 0, "lines went through the receive log");
@@ -107,13 +109,8 @@ class StreamingQueryTest {
     return counts;
   }
 
-  private static void await(Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + 60_000_000_000L;
-    while (!condition.call()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached within 60 s");
-      }
-      Thread.sleep(20);
-    }
+
+  private static void eventually(Callable<Boolean> condition) {
+    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(condition);
   }
 }

@@ -7,7 +7,40 @@ record SocketConfig(
     String host, int port, String sourceId, long watermarkDelayMs, int maxLineBytes, OverlongLinePolicy overlongLines,
     long maxReconnectBackoffMs) implements Serializable {
 
+  static SocketConfig defaults() {
+    return new SocketConfig(null, 0, "0", 0, 1 << 20, OverlongLinePolicy.SKIP, 5000);
+  }
+
   String address() {
     return host + ":" + port;
+  }
+
+  Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** A copy to change one setting of, as AutoValue's toBuilder() in Beam's IO connectors. */
+  static final class Builder {
+    String host;
+    int port;
+    String sourceId;
+    long watermarkDelayMs;
+    int maxLineBytes;
+    OverlongLinePolicy overlongLines;
+    long maxReconnectBackoffMs;
+
+    private Builder(SocketConfig c) {
+      host = c.host;
+      port = c.port;
+      sourceId = c.sourceId;
+      watermarkDelayMs = c.watermarkDelayMs;
+      maxLineBytes = c.maxLineBytes;
+      overlongLines = c.overlongLines;
+      maxReconnectBackoffMs = c.maxReconnectBackoffMs;
+    }
+
+    SocketConfig build() {
+      return new SocketConfig(host, port, sourceId, watermarkDelayMs, maxLineBytes, overlongLines, maxReconnectBackoffMs);
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.beamckpt.io.socket;
 
+import java.util.function.Consumer;
 import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PBegin;
@@ -23,7 +24,7 @@ public final class SocketIO {
   private SocketIO() {}
 
   public static Read read() {
-    return new Read(new SocketConfig(null, 0, "0", 0, 1 << 20, OverlongLinePolicy.SKIP, 5000));
+    return new Read(SocketConfig.defaults());
   }
 
   /** The {@link PTransform} reading a socket; configure with the {@code withX} methods. */
@@ -35,37 +36,40 @@ public final class SocketIO {
     }
 
     public Read withHost(String host) {
-      return new Read(new SocketConfig(host, config.port(), config.sourceId(), config.watermarkDelayMs(),
-          config.maxLineBytes(), config.overlongLines(), config.maxReconnectBackoffMs()));
+      return with(b -> b.host = host);
     }
 
     public Read withPort(int port) {
-      return new Read(new SocketConfig(config.host(), port, config.sourceId(), config.watermarkDelayMs(),
-          config.maxLineBytes(), config.overlongLines(), config.maxReconnectBackoffMs()));
+      return with(b -> b.port = port);
     }
 
     /** Names the source's directory {@code sources/<id>}; distinct per source of a query. Default "0". */
     public Read withSourceId(String sourceId) {
-      return new Read(new SocketConfig(config.host(), config.port(), sourceId, config.watermarkDelayMs(),
-          config.maxLineBytes(), config.overlongLines(), config.maxReconnectBackoffMs()));
+      return with(b -> b.sourceId = sourceId);
     }
 
     /** How far the watermark trails the latest ingestion time (Spark's withWatermark delay). */
     public Read withWatermarkDelay(Duration delay) {
-      return new Read(new SocketConfig(config.host(), config.port(), config.sourceId(), delay.getMillis(),
-          config.maxLineBytes(), config.overlongLines(), config.maxReconnectBackoffMs()));
+      return with(b -> b.watermarkDelayMs = delay.getMillis());
     }
 
     /** Lines longer than this many bytes follow {@code policy}. Default 1 MiB, skipped. */
     public Read withMaxLineBytes(int maxLineBytes, OverlongLinePolicy policy) {
-      return new Read(new SocketConfig(config.host(), config.port(), config.sourceId(), config.watermarkDelayMs(),
-          maxLineBytes, policy, config.maxReconnectBackoffMs()));
+      return with(b -> {
+        b.maxLineBytes = maxLineBytes;
+        b.overlongLines = policy;
+      });
     }
 
     /** Longest wait between reconnection attempts when the server is gone. Default 5 s. */
     public Read withMaxReconnectBackoff(Duration backoff) {
-      return new Read(new SocketConfig(config.host(), config.port(), config.sourceId(), config.watermarkDelayMs(),
-          config.maxLineBytes(), config.overlongLines(), backoff.getMillis()));
+      return with(b -> b.maxReconnectBackoffMs = backoff.getMillis());
+    }
+
+    private Read with(Consumer<SocketConfig.Builder> change) {
+      SocketConfig.Builder builder = config.toBuilder();
+      change.accept(builder);
+      return new Read(builder.build());
     }
 
     @Override

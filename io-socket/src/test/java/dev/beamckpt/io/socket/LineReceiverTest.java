@@ -13,9 +13,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +41,7 @@ class LineReceiverTest {
       out.write(new byte[] {'h', (byte) 0xC3, '(', '\n'});
       out.write("after\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
-      await(() -> receiver.log().endOffset() == 3);
+      eventually(() -> receiver.log().endOffset() == 3);
     }
     assertEquals(List.of("ok", "h\uFFFD(", "after"), lines(receiver.log()));
     assertEquals(1L, receiver.metrics().get("malformedLines"));
@@ -57,7 +59,7 @@ class LineReceiverTest {
     try (Socket client = server.accept(); OutputStream out = client.getOutputStream()) {
       out.write("short\n0123456789abcdef\nnext\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
-      await(() -> lines(receiver.log()).contains("next"));
+      eventually(() -> lines(receiver.log()).contains("next"));
     }
     assertEquals(1L, receiver.metrics().get("overlongLines"));
     return lines(receiver.log());
@@ -70,17 +72,17 @@ class LineReceiverTest {
       port = probe.getLocalPort();
     }
     LineReceiver receiver = receiver(port, 1024, OverlongLinePolicy.SKIP);
-    await(() -> receiver.metrics().get("reconnects") >= 2);
+    eventually(() -> receiver.metrics().get("reconnects") >= 2);
     assertTrue(receiver.status().startsWith("reconnecting to 127.0.0.1:" + port + " in "), receiver.status());
 
     ServerSocket server = server(port);
     try (Socket client = server.accept(); OutputStream out = client.getOutputStream()) {
       out.write("finally\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
-      await(() -> receiver.log().endOffset() == 1);
+      eventually(() -> receiver.log().endOffset() == 1);
       assertEquals("connected to 127.0.0.1:" + port, receiver.status());
     }
-    await(receiver::endOfInput);
+    eventually(receiver::endOfInput);
     assertTrue(receiver.status().contains("closed the stream (end of input)"), receiver.status());
   }
 
@@ -109,13 +111,8 @@ class LineReceiverTest {
     return out;
   }
 
-  private static void await(Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!condition.call()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not reached within 30 s");
-      }
-      Thread.sleep(10);
-    }
+
+  private static void eventually(Callable<Boolean> condition) {
+    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(condition);
   }
 }
