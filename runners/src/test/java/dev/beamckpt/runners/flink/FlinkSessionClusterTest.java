@@ -1,0 +1,48 @@
+package dev.beamckpt.runners.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real JobManager and TaskManager from Maven jars; the TaskManager SIGKILLed and restarted. */
+class FlinkSessionClusterTest {
+  @TempDir Path dir;
+
+  @Test
+  void startsServesTheWebUiSurvivesATaskManagerKillAndStops() throws Exception {
+    FlinkSessionCluster cluster = FlinkSessionCluster.start(dir);
+    try {
+      assertEquals(1, cluster.registeredTaskManagers());
+      assertEquals("1.19.0", cluster.rest("/config").path("flink-version").asText());
+      try (InputStream in = URI.create(cluster.webUrl() + "/").toURL().openStream()) {
+        assertTrue(new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("Apache Flink Web Dashboard"));
+      }
+      IOException twice = assertThrows(IOException.class, () -> FlinkSessionCluster.start(dir));
+      assertTrue(twice.getMessage().contains("is already running"), twice.getMessage());
+
+      cluster.killTaskManager();
+      assertFalse(cluster.taskManagerAlive());
+      cluster.startTaskManager(); // returns once the new one has registered
+      assertTrue(cluster.taskManagerAlive());
+      cluster.awaitTaskManagers(1, Duration.ofSeconds(60)); // and the lost one is dropped by the heartbeat timeout
+
+      FlinkSessionCluster attached = FlinkSessionCluster.attach(dir).orElseThrow();
+      assertEquals(cluster.master(), attached.master());
+    } finally {
+      cluster.stop();
+    }
+    assertFalse(cluster.jobManagerAlive());
+    assertFalse(cluster.taskManagerAlive());
+    assertTrue(FlinkSessionCluster.attach(dir).isEmpty());
+  }
+}
