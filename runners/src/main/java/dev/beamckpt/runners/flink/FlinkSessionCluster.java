@@ -2,6 +2,7 @@ package dev.beamckpt.runners.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,11 +15,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A Flink 1.19 session cluster started from this JVM's class path (Maven-resolved Flink jars, no
@@ -94,7 +100,7 @@ public final class FlinkSessionCluster {
    * registered: a TaskManager id the JobManager did not list before.
    */
   public void startTaskManager() throws IOException, InterruptedException {
-    java.util.Set<String> before = taskManagerIds();
+    Set<String> before = taskManagerIds();
     launchTaskManager();
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (before.containsAll(taskManagerIds())) {
@@ -110,8 +116,8 @@ public final class FlinkSessionCluster {
   }
 
   /** Ids of the TaskManagers the JobManager lists; empty while its REST endpoint is not up yet. */
-  private java.util.Set<String> taskManagerIds() {
-    java.util.Set<String> ids = new java.util.HashSet<>();
+  private Set<String> taskManagerIds() {
+    Set<String> ids = new HashSet<>();
     try {
       rest("/taskmanagers").path("taskmanagers").forEach(tm -> ids.add(tm.path("id").asText()));
     } catch (IOException notUpYet) {
@@ -199,7 +205,7 @@ public final class FlinkSessionCluster {
     Process p = new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .start();
     return p.pid();
   }
@@ -215,8 +221,8 @@ public final class FlinkSessionCluster {
       p.get().destroy();
     }
     try {
-      p.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      p.get().onExit().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
       p.get().destroyForcibly();
     }
   }
