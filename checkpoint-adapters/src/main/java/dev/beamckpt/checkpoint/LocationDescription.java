@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -114,7 +115,7 @@ public final class LocationDescription {
       RecoveryPlan plan = RecoveryPlan.read(loc, false);
       StringBuilder sb = new StringBuilder("yes: the next run replays ").append(plan.replay().size())
           .append(" retained batch(es) with output muted");
-      Optional<java.util.Map.Entry<Long, OffsetSeq>> pending = plan.pending();
+      Optional<Map.Entry<Long, OffsetSeq>> pending = plan.pending();
       pending.ifPresent(p -> sb.append(", re-runs planned batch ").append(p.getKey()));
       sb.append(", and continues at batch ").append(plan.nextBatchId());
       plan.warnings().forEach(w -> sb.append("\n                       note: ").append(w));

@@ -136,7 +136,7 @@ final class Receivers {
     }
 
     @Override
-    public java.util.Map<String, Long> metrics() {
+    public Map<String, Long> metrics() {
       return receiver.metrics();
     }
 
