@@ -81,7 +81,10 @@ public final class CheckpointLocation implements AutoCloseable {
     }
   }
 
-  /** Opens an existing location to look at it, without its lease. */
+  /**
+   * Opens an existing location without its lease: to look at it, or for a runner's tasks that
+   * commit batches while the query's driver holds the lease.
+   */
   public static CheckpointLocation readOnly(String uri) throws IOException {
     CheckpointStorage storage = Storages.forLocation(uri);
     QueryMetadata metadata = readMetadata(storage).orElseThrow(() -> new IOException(

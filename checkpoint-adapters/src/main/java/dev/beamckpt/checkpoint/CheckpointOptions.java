@@ -18,4 +18,11 @@ public interface CheckpointOptions extends PipelineOptions {
   int getMinBatchesToRetain();
 
   void setMinBatchesToRetain(int value);
+
+  @Description("Flink: how many completed checkpoints state/ keeps (state.checkpoints.num-retained). A restart"
+      + " resumes from the newest; older ones are there to fall back to by hand.")
+  @Default.Integer(3)
+  int getRetainedCheckpoints();
+
+  void setRetainedCheckpoints(int value);
 }

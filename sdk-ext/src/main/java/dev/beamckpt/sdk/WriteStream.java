@@ -1,14 +1,19 @@
 package dev.beamckpt.sdk;
 
+import dev.beamckpt.checkpoint.adapter.CheckpointAdapter;
 import dev.beamckpt.checkpoint.adapter.CheckpointAdapters;
-import dev.beamckpt.checkpoint.execution.QueryExecution;
+import dev.beamckpt.checkpoint.execution.BatchCommitter;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.execution.Trigger;
+import dev.beamckpt.checkpoint.source.LoggedSource;
+import dev.beamckpt.checkpoint.source.LoggedSources;
+import dev.beamckpt.checkpoint.storage.Storages;
 import dev.beamckpt.sdk.sink.ConsoleSink;
 import dev.beamckpt.sdk.sink.Sink;
 import dev.beamckpt.sdk.table.ResultTable;
 import dev.beamckpt.sdk.table.ResultTableFn;
 import dev.beamckpt.sdk.table.ResultTables;
+import dev.beamckpt.sdk.table.StatefulResultTable;
 import dev.beamckpt.sdk.table.TableBatchSink;
 import java.io.IOException;
 import java.util.List;
@@ -19,6 +24,7 @@ import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.WindowingStrategy;
+import org.joda.time.Duration;
 
 /**
  * Starts an aggregation's results as a streaming query, like Spark's {@code df.writeStream}:
@@ -81,6 +87,13 @@ public final class WriteStream<K, V> {
     Trigger trigger = Trigger.parse(options.getTrigger());
     validate(name, mode, results.getWindowingStrategy());
 
+    CheckpointAdapter adapter = CheckpointAdapters.forOptions(options);
+    if (adapter.resultTableInRunnerState()) {
+      results.apply("WriteStream to " + sink.description(),
+          new StatefulResultTable<>(mode, batchInterval(trigger, name), sink, columns, committer(options)));
+      return new StreamingQuery(adapter.start(new QuerySpec(results.getPipeline(), name, options.getCheckpointLocation(),
+          options.getMinBatchesToRetain(), trigger, null)));
+    }
     String tableKey = name + "-" + UUID.randomUUID();
     ResultTable table = new ResultTable(mode);
     ResultTables.register(tableKey, table);
@@ -89,12 +102,29 @@ public final class WriteStream<K, V> {
         options.getMinBatchesToRetain(), trigger,
         new TableBatchSink(table, sink, mode, columns, results.getWindowingStrategy().getWindowFn()));
     try {
-      QueryExecution execution = CheckpointAdapters.forOptions(options).start(spec);
-      return new StreamingQuery(execution);
+      return new StreamingQuery(adapter.start(spec));
     } catch (IOException | RuntimeException e) {
       ResultTables.remove(tableKey);
       throw e;
     }
+  }
+
+  /** Where the result table lives in runner state, a batch at most every trigger interval (1 s if unset). */
+  private static Duration batchInterval(Trigger trigger, String name) {
+    if (trigger.isAvailableNow()) {
+      throw new IllegalArgumentException("Query '" + name + "': --trigger=availableNow needs the Direct runner;"
+          + " on this runner the query runs until stopped. Use a processing-time trigger, e.g. --trigger=\"10 seconds\".");
+    }
+    return Duration.millis(Math.max(1000, trigger.interval().toMillis()));
+  }
+
+  private BatchCommitter committer(StreamingQueryOptions options) {
+    if (options.getCheckpointLocation() == null) {
+      return null;
+    }
+    List<String> sourceIds = LoggedSources.in(results.getPipeline()).stream().map(LoggedSource::sourceId).toList();
+    return new BatchCommitter(Storages.forLocation(options.getCheckpointLocation()).uri(), sourceIds,
+        options.getMinBatchesToRetain());
   }
 
   private static void validate(String name, OutputMode mode, WindowingStrategy<?, ?> strategy) {

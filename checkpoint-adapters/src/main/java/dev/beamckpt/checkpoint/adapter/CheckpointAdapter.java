@@ -14,6 +14,15 @@ public interface CheckpointAdapter {
   /** Whether this adapter runs queries on {@code runner}. */
   boolean supports(Class<? extends PipelineRunner<?>> runner);
 
+  /**
+   * Whether the runner checkpoints the query's result table and delivers batches itself, from
+   * inside the pipeline (Flink); if not, a driver in this JVM rebuilds the table by replay and
+   * delivers batches to {@link QuerySpec#sink()} (Direct).
+   */
+  default boolean resultTableInRunnerState() {
+    return false;
+  }
+
   /** Validates, restores and starts the query; fails before anything runs if it cannot resume. */
   QueryExecution start(QuerySpec spec) throws IOException;
 }

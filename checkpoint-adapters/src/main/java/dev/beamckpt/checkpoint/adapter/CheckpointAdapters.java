@@ -20,6 +20,6 @@ public final class CheckpointAdapters {
       known.add(adapter.getClass().getSimpleName());
     }
     throw new IllegalArgumentException("No checkpoint adapter runs queries on " + runner.getSimpleName()
-        + " (available: " + known + "). Use --runner=DirectRunner; the Flink adapter is not built yet.");
+        + " (available: " + known + "). Use --runner=DirectRunner or --runner=FlinkRunner.");
   }
 }

@@ -50,6 +50,9 @@ public final class PipelineFingerprint {
           @Override
           public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
             PTransform<?, ?> t = node.getTransform();
+            if (t instanceof ResultStep) {
+              return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
+            }
             if (t instanceof Combine.PerKey<?, ?, ?> perKey) {
               steps.add("Combine.perKey(" + perKey.getFn().getClass().getName() + ") on " + input(node));
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;

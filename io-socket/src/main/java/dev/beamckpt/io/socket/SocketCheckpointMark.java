@@ -1,11 +1,13 @@
 package dev.beamckpt.io.socket;
 
+import dev.beamckpt.checkpoint.source.FinalizedOffsets;
 import java.io.Serializable;
 import org.apache.beam.sdk.io.UnboundedSource;
 
 /**
  * A reader's position: the offset of the next record in the receive log. Finalizing it lets a
- * memory log drop what is before it; a file log keeps everything for replay.
+ * memory log drop what is before it; a file log keeps everything for replay. Finalizing also
+ * records the offset as durable in the runner's checkpoint (see {@link FinalizedOffsets}).
  */
 public final class SocketCheckpointMark implements UnboundedSource.CheckpointMark, Serializable {
   private final long offset;
@@ -22,6 +24,7 @@ public final class SocketCheckpointMark implements UnboundedSource.CheckpointMar
 
   @Override
   public void finalizeCheckpoint() {
+    FinalizedOffsets.record(receiverKey, offset);
     Receivers.lookup(receiverKey).ifPresent(r -> r.log().trimBefore(offset));
   }
 

@@ -2,6 +2,7 @@ package dev.beamckpt.io.socket;
 
 import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.CheckpointOptions;
+import dev.beamckpt.checkpoint.source.FinalizedOffsets;
 import dev.beamckpt.checkpoint.source.LoggedSource;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import dev.beamckpt.checkpoint.storage.Storages;
@@ -57,7 +58,7 @@ final class SocketSource extends UnboundedSource<String, SocketCheckpointMark> i
   private String receiverKey(PipelineOptions options) {
     String location = location(options);
     return location != null
-        ? "log:" + Storages.forLocation(location).uri() + "/" + CheckpointLocation.SOURCES + "/" + config.sourceId()
+        ? FinalizedOffsets.key(Storages.forLocation(location).uri(), config.sourceId())
         : "memory:" + config.address() + "/" + config.sourceId();
   }
 

@@ -2,6 +2,7 @@ package dev.beamckpt.runners.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beamckpt.runners.JvmOptions;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -194,6 +195,7 @@ public final class FlinkSessionCluster {
   private long launch(String role, String mainClass, String... jvmOptions) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(JvmOptions.moduleOptions());
     cmd.addAll(List.of(jvmOptions));
     cmd.add("-Dlog.file=" + dir.resolve(role + ".log"));
     cmd.add("-cp");

@@ -13,7 +13,8 @@ import java.util.List;
  */
 public final class ConsoleSink implements Sink {
   private static final String RULE = "-------------------------------------------";
-  private final PrintStream out;
+  /** Null once shipped to a runner's task: there it prints to that process's standard output. */
+  private final transient PrintStream out;
   private final int numRows;
   private final boolean truncate;
 
@@ -69,9 +70,10 @@ public final class ConsoleSink implements Sink {
       sb.append("only showing top ").append(numRows).append(" row").append(numRows == 1 ? "" : "s").append('\n');
     }
     sb.append('\n');
-    synchronized (out) {
-      out.print(sb);
-      out.flush();
+    PrintStream stream = out != null ? out : System.out;
+    synchronized (stream) {
+      stream.print(sb);
+      stream.flush();
     }
   }
 

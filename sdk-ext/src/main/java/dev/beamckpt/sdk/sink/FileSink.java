@@ -27,11 +27,11 @@ public final class FileSink implements Sink {
   public enum Format { JSON, AVRO }
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final Path dir;
+  private final String dir; // a String: Path is not Serializable
   private final Format format;
 
   private FileSink(Path dir, Format format) {
-    this.dir = dir;
+    this.dir = dir.toString();
     this.format = format;
   }
 
@@ -57,7 +57,7 @@ public final class FileSink implements Sink {
 
   /** The file that holds (or will hold) a batch's output. */
   public Path fileOf(long batchId) {
-    return dir.resolve(String.format("part-%05d.%s", batchId, format == Format.JSON ? "jsonl" : "avro"));
+    return Path.of(dir).resolve(String.format("part-%05d.%s", batchId, format == Format.JSON ? "jsonl" : "avro"));
   }
 
   @Override
@@ -71,8 +71,8 @@ public final class FileSink implements Sink {
     if (Files.exists(target)) {
       return; // written before a crash: exactly once
     }
-    Files.createDirectories(dir);
-    Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
+    Files.createDirectories(Path.of(dir));
+    Path tmp = Path.of(dir).resolve("." + target.getFileName() + ".tmp");
     try (OutputStream out = Files.newOutputStream(tmp)) {
       if (format == Format.JSON) {
         writeJson(out, columns, rows);

@@ -3,10 +3,14 @@ package dev.beamckpt.sdk.sink;
 import dev.beamckpt.sdk.OutputMode;
 import dev.beamckpt.sdk.table.TableRow;
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.List;
 
-/** Where a query's batches go: console, memory, files. */
-public interface Sink {
+/**
+ * Where a query's batches go: console, memory, files. Serializable because on runners that keep
+ * the result table in their own state (Flink) the sink runs in the pipeline's tasks.
+ */
+public interface Sink extends Serializable {
 
   String description();
 

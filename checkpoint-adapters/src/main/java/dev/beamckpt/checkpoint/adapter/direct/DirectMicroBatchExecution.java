@@ -2,7 +2,6 @@ package dev.beamckpt.checkpoint.adapter.direct;
 
 import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.RecoveryPlan;
-import dev.beamckpt.checkpoint.fingerprint.PipelineFingerprint;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
@@ -89,10 +88,8 @@ final class DirectMicroBatchExecution implements QueryExecution {
     Map<String, SourceChannel> channels = new LinkedHashMap<>();
     try {
       RecoveryPlan recovery = RecoveryPlan.fresh();
-      if (spec.checkpointLocation() != null) {
-        PipelineFingerprint fingerprint = PipelineFingerprint.of(spec.pipeline());
-        location = CheckpointLocation.openForQuery(spec.checkpointLocation(), spec.name(), fingerprint,
-            "query '" + spec.name() + "', process " + LocalStorage.processDescription() + ", since " + Instant.now());
+      location = spec.openLocation();
+      if (location != null) {
         recovery = RecoveryPlan.read(location);
       }
       Map<String, String> descriptions = new LinkedHashMap<>();

@@ -1,0 +1,317 @@
+package dev.beamckpt.checkpoint.adapter.flink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.log.CommitMetadata;
+import dev.beamckpt.checkpoint.log.OffsetSeq;
+import dev.beamckpt.checkpoint.log.RunInfo;
+import dev.beamckpt.checkpoint.log.SourceOffset;
+import dev.beamckpt.checkpoint.execution.QueryExecution;
+import dev.beamckpt.checkpoint.execution.QueryProgress;
+import dev.beamckpt.checkpoint.execution.QuerySpec;
+import dev.beamckpt.checkpoint.execution.QueryStatus;
+import dev.beamckpt.checkpoint.storage.LocalStorage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A query running as a Flink job. The job thread submits the pipeline (in-process it runs there
+ * until the job ends); the driver thread finds the job through Flink's REST API, records the run
+ * with the job id and its restore point, and turns the batches the job commits into progress.
+ * {@link #stop()} stops the job with a savepoint in {@code state/savepoints}, so nothing is lost;
+ * if that fails, it cancels, and the retained checkpoints remain to resume from.
+ */
+final class FlinkQueryExecution implements QueryExecution {
+  private static final Logger LOG = LoggerFactory.getLogger(FlinkQueryExecution.class);
+  private static final long POLL_MS = 300;
+  private static final int RECENT_PROGRESS = 100;
+  private static final Duration SAVEPOINT_TIMEOUT = Duration.ofMinutes(2);
+
+  private final QuerySpec spec;
+  private final CheckpointLocation location;
+  private final Path stateDir;
+  private final FlinkRestorePoint restore;
+  private final String runId;
+  private final FlinkJobSettings job;
+  private final FlinkRest rest;
+  private final CountDownLatch jobEnded = new CountDownLatch(1);
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final Deque<QueryProgress> recent = new ArrayDeque<>();
+  private final Object lock = new Object();
+
+  private volatile String jobId;
+  private volatile boolean stopRequested;
+  private volatile Throwable failure;
+  private volatile QueryStatus status = new QueryStatus("Submitting the Flink job", false, false);
+  private long reportedBatch;
+  private JsonNode lastCheckpoint = MissingNode.getInstance();
+
+  private FlinkQueryExecution(QuerySpec spec, CheckpointLocation location, Path stateDir, FlinkRestorePoint restore,
+      String runId, FlinkJobSettings job) {
+    this.spec = spec;
+    this.location = location;
+    this.stateDir = stateDir;
+    this.restore = restore;
+    this.runId = runId;
+    this.job = job;
+    this.rest = new FlinkRest(job.restAddress());
+  }
+
+  static FlinkQueryExecution start(QuerySpec spec) throws IOException {
+    String runId = UUID.randomUUID().toString();
+    CheckpointLocation location = spec.openLocation();
+    try {
+      Path stateDir = location != null ? location.storage().localDirectory(CheckpointLocation.STATE) : null;
+      FlinkRestorePoint restore = stateDir != null ? FlinkRestorePoint.latest(stateDir).orElse(null) : null;
+      FlinkJobSettings job = FlinkJobSettings.apply(spec, stateDir, restore, runId);
+      FlinkQueryExecution execution = new FlinkQueryExecution(spec, location, stateDir, restore, runId, job);
+      execution.reportedBatch = location != null ? location.commits().latestBatchId().orElse(0L) : 0;
+      execution.launch();
+      return execution;
+    } catch (IOException | RuntimeException e) {
+      if (location != null) {
+        location.close();
+      }
+      throw e;
+    }
+  }
+
+  private void launch() {
+    Thread jobThread = new Thread(() -> {
+      try {
+        spec.pipeline().run().waitUntilFinish();
+      } catch (Throwable t) {
+        if (!stopRequested) {
+          failure = t;
+          LOG.error("Flink job of query '{}' failed: {}", spec.name(), t.getMessage(), t);
+        }
+      } finally {
+        jobEnded.countDown();
+      }
+    }, "flink-job-" + spec.name());
+    jobThread.setDaemon(true);
+    jobThread.start();
+    Thread driver = new Thread(this::drive, "query-" + spec.name());
+    driver.setDaemon(true);
+    driver.start();
+  }
+
+  private void drive() {
+    try {
+      while (!jobEnded.await(POLL_MS, TimeUnit.MILLISECONDS)) {
+        try {
+          if (jobId == null) {
+            findJob();
+          } else {
+            watchCheckpoints();
+          }
+          reportCommits();
+        } catch (IOException e) {
+          LOG.debug("Watching Flink job of query '{}': {}", spec.name(), e.getMessage());
+        }
+      }
+      reportCommits();
+    } catch (Throwable t) {
+      if (failure == null) {
+        failure = t;
+        LOG.error("Driver of query '{}' failed: {}", spec.name(), t.toString(), t);
+      }
+    } finally {
+      status = new QueryStatus(failure == null ? "Stopped" : "Terminated with exception: " + failure.getMessage(), false, false);
+      if (location != null) {
+        try {
+          location.close();
+        } catch (IOException e) {
+          LOG.warn("Releasing {}: {}", location.uri(), e.getMessage());
+        }
+      }
+      terminated.countDown();
+    }
+  }
+
+  private void findJob() throws IOException {
+    Optional<String> found = rest.activeJobNamed(job.jobName());
+    if (found.isEmpty()) {
+      return;
+    }
+    synchronized (lock) {
+      jobId = found.get();
+      lock.notifyAll();
+    }
+    String restored = restore == null ? null : restore.relativeTo(stateDir.getParent());
+    if (location != null) {
+      location.runs().append(new RunInfo(runId, "FlinkRunner", System.currentTimeMillis(), LocalStorage.processDescription(),
+          reportedBatch > 0 ? reportedBatch : -1, restored, jobId));
+    }
+    LOG.info("Query '{}' runs as Flink job {} ({}){}", spec.name(), jobId, rest.baseUrl(),
+        restored == null ? "" : ", restored from " + restored);
+    status = new QueryStatus("Running as Flink job " + jobId + (restored == null ? "" : ", restored from " + restored), true, false);
+  }
+
+  private void watchCheckpoints() throws IOException {
+    JsonNode checkpoints = rest.checkpoints(jobId);
+    lastCheckpoint = checkpoints.path("latest").path("completed");
+    status = new QueryStatus("Running as Flink job " + jobId + ": "
+        + checkpoints.path("counts").path("completed").asLong() + " checkpoints completed"
+        + (lastCheckpoint.isObject() ? ", latest " + lastCheckpoint.path("id").asLong() + " ("
+            + lastCheckpoint.path("end_to_end_duration").asLong() + " ms, " + lastCheckpoint.path("state_size").asLong()
+            + " bytes)" : ""), true, false);
+  }
+
+  /** Turns the batches the job committed since the last look into progress. */
+  private void reportCommits() throws IOException {
+    if (location == null) {
+      return;
+    }
+    long latest = location.commits().latestBatchId().orElse(0L);
+    for (long batch = reportedBatch + 1; batch <= latest; batch++) {
+      Optional<CommitMetadata> commit = location.commits().get(batch);
+      if (commit.isPresent()) {
+        record(batch, commit.get(), location.offsets().get(batch).orElse(null), lastCheckpoint);
+      }
+    }
+    reportedBatch = Math.max(reportedBatch, latest);
+  }
+
+  private void record(long batchId, CommitMetadata commit, OffsetSeq offsets, JsonNode checkpoint) {
+    List<QueryProgress.Source> sources = new ArrayList<>();
+    if (offsets != null) {
+      for (SourceOffset o : offsets.sources()) {
+        sources.add(new QueryProgress.Source(o.source(), o.endOffset() - commit.numInputRows(), o.endOffset(),
+            commit.numInputRows(), "", Map.of()));
+      }
+    }
+    Map<String, Long> durations = new LinkedHashMap<>();
+    if (checkpoint.has("end_to_end_duration")) {
+      durations.put("checkpoint", checkpoint.path("end_to_end_duration").asLong());
+    }
+    QueryProgress progress = new QueryProgress(location.metadata().id(), runId, spec.name(),
+        Instant.ofEpochMilli(commit.committedAtMs()).toString(), batchId, commit.numInputRows(), 0, 0, durations, Map.of(),
+        List.of(), sources, new QueryProgress.Sink("in the Flink job", commit.numOutputRows()));
+    synchronized (recent) {
+      if (recent.size() == RECENT_PROGRESS) {
+        recent.removeFirst();
+      }
+      recent.addLast(progress);
+    }
+    LOG.info("Batch {} committed: {}", batchId, progress.json());
+  }
+
+  @Override
+  public String id() {
+    return location != null ? location.metadata().id() : runId;
+  }
+
+  @Override
+  public String runId() {
+    return runId;
+  }
+
+  @Override
+  public String name() {
+    return spec.name();
+  }
+
+  @Override
+  public QueryStatus status() {
+    return status;
+  }
+
+  @Override
+  public Optional<QueryProgress> lastProgress() {
+    synchronized (recent) {
+      return Optional.ofNullable(recent.peekLast());
+    }
+  }
+
+  @Override
+  public List<QueryProgress> recentProgress() {
+    synchronized (recent) {
+      return List.copyOf(recent);
+    }
+  }
+
+  @Override
+  public boolean isActive() {
+    return terminated.getCount() > 0;
+  }
+
+  /** The Flink job's id, once the driver has found it. */
+  Optional<String> jobId() {
+    return Optional.ofNullable(jobId);
+  }
+
+  @Override
+  public void stop() {
+    if (!stopRequested) {
+      stopRequested = true;
+      try {
+        stopJob();
+      } catch (IOException e) {
+        LOG.warn("Stopping the Flink job of query '{}': {}", spec.name(), e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      terminated.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void stopJob() throws IOException, InterruptedException {
+    String id = awaitJobId();
+    if (id == null) {
+      LOG.warn("Query '{}': the Flink job never appeared at {}; nothing to stop", spec.name(), rest.baseUrl());
+      return;
+    }
+    if (location != null) {
+      String target = stateDir.resolve(FlinkRestorePoint.SAVEPOINTS).toUri().toString();
+      try {
+        String savepoint = rest.stopWithSavepoint(id, target, SAVEPOINT_TIMEOUT);
+        LOG.info("Query '{}' stopped with savepoint {}", spec.name(), savepoint);
+        return;
+      } catch (IOException e) {
+        LOG.warn("Query '{}': {}; cancelling instead, the last completed checkpoint stays in {}", spec.name(),
+            e.getMessage(), location.uri());
+      }
+    }
+    rest.cancel(id);
+  }
+
+  private String awaitJobId() throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 60_000;
+    synchronized (lock) {
+      while (jobId == null && jobEnded.getCount() > 0 && System.currentTimeMillis() < deadline) {
+        lock.wait(POLL_MS);
+      }
+      return jobId;
+    }
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    return terminated.await(timeout, unit);
+  }
+
+  @Override
+  public Optional<Throwable> exception() {
+    return Optional.ofNullable(failure);
+  }
+}

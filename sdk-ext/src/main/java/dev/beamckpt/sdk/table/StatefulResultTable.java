@@ -1,0 +1,222 @@
+package dev.beamckpt.sdk.table;
+
+import dev.beamckpt.checkpoint.execution.BatchCommitter;
+import dev.beamckpt.checkpoint.fingerprint.ResultStep;
+import dev.beamckpt.sdk.OutputMode;
+import dev.beamckpt.sdk.sink.Sink;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.MapState;
+import org.apache.beam.sdk.state.SetState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PDone;
+import org.joda.time.Duration;
+
+/**
+ * The result table kept in the runner's checkpointed state, for runners that restore state
+ * themselves (Flink). One stateful step holds every row under a single key; a processing-time
+ * timer, at most every trigger interval and only after new rows, turns the table into the next
+ * batch (complete: every row; update: the rows changed since the last batch; append: the rows of
+ * windows the watermark closed). The batch counter lives in the same state, so batch ids continue
+ * across restores. The delivering step requires stable input: the runner hands it a batch only
+ * once a checkpoint holding that batch completed, so a batch is never written, then rolled back.
+ */
+public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K, V>>, PDone> implements ResultStep {
+  private final OutputMode mode;
+  private final Duration interval;
+  private final Sink sink;
+  private final List<String> columns;
+  private final BatchCommitter committer;
+
+  /** @param committer records delivered batches in the location; null when the query has none */
+  public StatefulResultTable(OutputMode mode, Duration interval, Sink sink, List<String> columns, BatchCommitter committer) {
+    this.mode = mode;
+    this.interval = interval;
+    this.sink = sink;
+    this.columns = List.copyOf(columns);
+    this.committer = committer;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public PDone expand(PCollection<KV<K, V>> results) {
+    KvCoder<K, V> coder = (KvCoder<K, V>) results.getCoder();
+    results
+        .apply("ToRowUpdates", ParDo.of(new ToRowUpdateFn<>(coder)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), SerializableCoder.of(RowUpdate.class)))
+        .apply("OneTable", Window.into(new GlobalWindows()))
+        .apply("ResultTable", ParDo.of(new TableFn(mode, interval, committer)))
+        .setCoder(SerializableCoder.of(Batch.class))
+        .apply("DeliverBatches", ParDo.of(new DeliverFn<>(sink, mode, columns, coder, committer)));
+    return PDone.in(results.getPipeline());
+  }
+
+  /** A pane of the aggregation, encoded with its coders, keyed for the single table. */
+  record RowUpdate(Long windowStartMs, Long windowEndMs, byte[] key, byte[] value, boolean finalPane) implements Serializable {
+    String rowId() {
+      return windowStartMs + "/" + windowEndMs + "/" + Base64.getEncoder().encodeToString(key);
+    }
+  }
+
+  /** One trigger's output. */
+  record Batch(long batchId, long createdAtMs, ArrayList<RowUpdate> rows) implements Serializable {}
+
+  static final class ToRowUpdateFn<K, V> extends DoFn<KV<K, V>, KV<Integer, RowUpdate>> {
+    private final KvCoder<K, V> coder;
+
+    ToRowUpdateFn(KvCoder<K, V> coder) {
+      this.coder = coder;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<K, V> row, BoundedWindow window, PaneInfo pane, OutputReceiver<KV<Integer, RowUpdate>> out)
+        throws IOException {
+      Long start = window instanceof IntervalWindow w ? w.start().getMillis() : null;
+      Long end = window instanceof IntervalWindow w ? w.end().getMillis() : null;
+      out.output(KV.of(0, new RowUpdate(start, end, CoderUtils.encodeToByteArray(coder.getKeyCoder(), row.getKey()),
+          CoderUtils.encodeToByteArray(coder.getValueCoder(), row.getValue()), pane.isLast())));
+    }
+  }
+
+  static final class TableFn extends DoFn<KV<Integer, RowUpdate>, Batch> {
+    private final OutputMode mode;
+    private final Duration interval;
+    private final BatchCommitter committer;
+
+    @StateId("rows")
+    private final StateSpec<MapState<String, RowUpdate>> rowsSpec =
+        StateSpecs.map(StringUtf8Coder.of(), SerializableCoder.of(RowUpdate.class));
+
+    @StateId("changed")
+    private final StateSpec<SetState<String>> changedSpec = StateSpecs.set(StringUtf8Coder.of());
+
+    @StateId("appended")
+    private final StateSpec<BagState<RowUpdate>> appendedSpec = StateSpecs.bag(SerializableCoder.of(RowUpdate.class));
+
+    @StateId("nextBatch")
+    private final StateSpec<ValueState<Long>> nextBatchSpec = StateSpecs.value(VarLongCoder.of());
+
+    @StateId("armed")
+    private final StateSpec<ValueState<Boolean>> armedSpec = StateSpecs.value(BooleanCoder.of());
+
+    @TimerId("trigger")
+    private final TimerSpec triggerSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+    TableFn(OutputMode mode, Duration interval, BatchCommitter committer) {
+      this.mode = mode;
+      this.interval = interval;
+      this.committer = committer;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, RowUpdate> element,
+        @StateId("rows") MapState<String, RowUpdate> rows,
+        @StateId("changed") SetState<String> changed,
+        @StateId("appended") BagState<RowUpdate> appended,
+        @StateId("armed") ValueState<Boolean> armed,
+        @TimerId("trigger") Timer trigger) {
+      RowUpdate update = element.getValue();
+      if (mode == OutputMode.APPEND) {
+        if (update.finalPane()) {
+          appended.add(update);
+        }
+      } else {
+        rows.put(update.rowId(), update);
+        if (mode == OutputMode.UPDATE) {
+          changed.add(update.rowId());
+        }
+      }
+      if (!Boolean.TRUE.equals(armed.read())) {
+        trigger.align(interval).setRelative();
+        armed.write(true);
+      }
+    }
+
+    @OnTimer("trigger")
+    public void onTrigger(OnTimerContext context,
+        @StateId("rows") MapState<String, RowUpdate> rows,
+        @StateId("changed") SetState<String> changed,
+        @StateId("appended") BagState<RowUpdate> appended,
+        @StateId("nextBatch") ValueState<Long> nextBatch,
+        @StateId("armed") ValueState<Boolean> armed) throws IOException {
+      ArrayList<RowUpdate> out = new ArrayList<>();
+      switch (mode) {
+        case COMPLETE -> rows.entries().read().forEach((Map.Entry<String, RowUpdate> e) -> out.add(e.getValue()));
+        case UPDATE -> changed.read().forEach(id -> out.add(rows.get(id).read()));
+        case APPEND -> appended.read().forEach(out::add);
+      }
+      changed.clear();
+      appended.clear();
+      armed.clear();
+      if (out.isEmpty()) {
+        return;
+      }
+      Long id = nextBatch.read();
+      if (id == null) {
+        id = committer != null ? committer.firstBatchId() : 1L;
+      }
+      context.output(new Batch(id, System.currentTimeMillis(), out));
+      nextBatch.write(id + 1);
+    }
+  }
+
+  static final class DeliverFn<K, V> extends DoFn<Batch, Void> {
+    private final Sink sink;
+    private final OutputMode mode;
+    private final List<String> columns;
+    private final KvCoder<K, V> coder;
+    private final BatchCommitter committer;
+
+    DeliverFn(Sink sink, OutputMode mode, List<String> columns, KvCoder<K, V> coder, BatchCommitter committer) {
+      this.sink = sink;
+      this.mode = mode;
+      this.columns = columns;
+      this.coder = coder;
+      this.committer = committer;
+    }
+
+    @ProcessElement
+    @RequiresStableInput
+    public void process(@Element Batch batch) throws IOException {
+      List<TableRow> rows = new ArrayList<>(batch.rows().size());
+      for (RowUpdate u : batch.rows()) {
+        rows.add(new TableRow(u.windowStartMs(), u.windowEndMs(),
+            CoderUtils.decodeFromByteArray(coder.getKeyCoder(), u.key()),
+            CoderUtils.decodeFromByteArray(coder.getValueCoder(), u.value())));
+      }
+      rows.sort(TableRow.DISPLAY_ORDER);
+      sink.addBatch(batch.batchId(), mode, columns, rows);
+      if (committer != null) {
+        committer.commit(batch.batchId(), batch.createdAtMs(), rows.size());
+      }
+    }
+  }
+}
