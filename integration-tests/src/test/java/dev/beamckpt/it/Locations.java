@@ -70,6 +70,28 @@ final class Locations {
     return receiveLog(location);
   }
 
+  /**
+   * Waits until the latest file of a word count's file sink counts {@code word}: the output then
+   * reflects every line the receive log holds before it. Returns the receive log.
+   */
+  static List<LogRecord> awaitWordInOutput(Path location, Path output, String word, QueryProcess query, Duration timeout)
+      throws Exception {
+    query.await("the output to count '" + word + "'", timeout,
+        () -> Files.isDirectory(output) && countsOf(fileSinkRows(output, true)).containsKey(word));
+    return receiveLog(location);
+  }
+
+  /** The location's runs/ records, oldest first. */
+  static List<Map<String, Object>> runs(Path location) throws IOException {
+    List<Map<String, Object>> runs = new java.util.ArrayList<>();
+    for (long n = 0; Files.exists(location.resolve("runs/" + n)); n++) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> run = JSON.readValue(Files.readAllLines(location.resolve("runs/" + n)).get(1), Map.class);
+      runs.add(run);
+    }
+    return runs;
+  }
+
   static Optional<LogRecord> find(Path location, String line) throws IOException {
     if (!Files.isDirectory(location.resolve("sources/0"))) {
       return Optional.empty();

@@ -1,13 +1,16 @@
 package dev.beamckpt.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beamckpt.io.socket.LineServer;
 import dev.beamckpt.pipelines.WordCount;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,10 +23,27 @@ class SeedScenarioTest {
 
   @Test
   void countsContinueAfterStopAndRestart() throws Exception {
-    try (LineServer server = LineServer.start(0)) {
-      String[] args = {"--port=" + server.port(), "--checkpointLocation=" + tmp.resolve("word_count"), "--trigger=1 second"};
+    seedScenario(tmp.resolve("word_count"));
+  }
 
-      QueryProcess first = QueryProcess.start(WordCount.class, args);
+  /** The same on Flink in-process: stop takes a savepoint into state/, the restart resumes from it. */
+  @Test
+  void countsContinueAfterStopAndRestartOnFlink() throws Exception {
+    Path location = tmp.resolve("word_count_flink");
+    seedScenario(location, "--runner=FlinkRunner");
+    List<Map<String, Object>> runs = Locations.runs(location);
+    assertEquals(2, runs.size());
+    assertEquals("FlinkRunner", runs.get(1).get("runner"));
+    assertTrue(String.valueOf(runs.get(1).get("restoredFrom")).startsWith("state/savepoints/savepoint-"), runs.toString());
+    assertEquals(1, ((Number) runs.get(1).get("restoredFromBatch")).intValue());
+  }
+
+  private void seedScenario(Path location, String... runnerArgs) throws Exception {
+    try (LineServer server = LineServer.start(0)) {
+      List<String> args = new ArrayList<>(List.of(runnerArgs));
+      args.addAll(List.of("--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=1 second"));
+
+      QueryProcess first = QueryProcess.start(WordCount.class, args.toArray(String[]::new));
       server.send("hello world hello spark");
       first.awaitStdout(s -> !QueryProcess.batches(s).isEmpty(), Duration.ofSeconds(90), "batch 1");
       assertEquals(List.of(new QueryProcess.ConsoleBatch(1, List.of("hello=2", "spark=1", "world=1"))),
@@ -32,7 +52,7 @@ class SeedScenarioTest {
 
       server.send("hello spark streaming"); // typed while the query is down; the server keeps it
 
-      QueryProcess second = QueryProcess.start(WordCount.class, args);
+      QueryProcess second = QueryProcess.start(WordCount.class, args.toArray(String[]::new));
       second.awaitStdout(s -> !QueryProcess.batches(s).isEmpty(), Duration.ofSeconds(90), "batch 2");
       assertEquals(List.of(new QueryProcess.ConsoleBatch(2, List.of("hello=3", "spark=2", "streaming=1", "world=1"))),
           QueryProcess.batches(second.stdout()));
