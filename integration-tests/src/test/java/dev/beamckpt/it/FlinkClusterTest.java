@@ -1,0 +1,153 @@
+package dev.beamckpt.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beamckpt.checkpoint.adapter.flink.FlinkRest;
+import dev.beamckpt.io.socket.LineServer;
+import dev.beamckpt.io.socket.log.LogRecord;
+import dev.beamckpt.pipelines.WordCount;
+import dev.beamckpt.runners.flink.FlinkSessionCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Queries submitted to a real Flink session cluster (a JobManager and a TaskManager JVM started
+ * from Maven jars): the seed scenario, a TaskManager SIGKILLed mid-stream, and a job cancelled
+ * and submitted again, all on one checkpoint location each.
+ */
+class FlinkClusterTest {
+  private static final String END_MARKER = "end-of-stream-marker";
+  @TempDir static Path clusterDir;
+  @TempDir Path tmp;
+  private static FlinkSessionCluster cluster;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    cluster = FlinkSessionCluster.start(clusterDir);
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    if (cluster != null) {
+      cluster.stop();
+    }
+  }
+
+  @Test
+  void seedScenarioOnTheCluster() throws Exception {
+    Path location = tmp.resolve("word_count");
+    Path output = tmp.resolve("out");
+    try (LineServer server = LineServer.start(0)) {
+      String[] args = args(server, location, output, "1 second");
+      QueryProcess first = QueryProcess.start(WordCount.class, args);
+      server.send("hello world hello spark");
+      first.await("batch 1 written", Duration.ofSeconds(120), () -> Files.exists(output.resolve("part-00001.jsonl")));
+      assertEquals(Map.of("hello", 2L, "spark", 1L, "world", 1L), Locations.countsOf(Locations.fileSinkRows(output, true)));
+      first.stopGracefully(Duration.ofSeconds(90));
+
+      server.send("hello spark streaming");
+      QueryProcess second = QueryProcess.start(WordCount.class, args);
+      second.await("batch 2 written", Duration.ofSeconds(120), () -> Files.exists(output.resolve("part-00002.jsonl")));
+      assertEquals(Map.of("hello", 3L, "spark", 2L, "streaming", 1L, "world", 1L),
+          Locations.countsOf(Locations.fileSinkRows(output, true)));
+      second.stopGracefully(Duration.ofSeconds(90));
+
+      List<Map<String, Object>> runs = Locations.runs(location);
+      assertTrue(String.valueOf(runs.get(1).get("restoredFrom")).startsWith("state/savepoints/savepoint-"), runs.toString());
+      assertEquals(List.of("part-00001.jsonl", "part-00002.jsonl"), list(output));
+    }
+  }
+
+  /**
+   * 20,000 Zipf lines; the TaskManager is SIGKILLed a third of the way in and a new one started,
+   * and Flink restores the job from its last checkpoint; two thirds in, the job is cancelled and
+   * the query submitted again, resuming from the checkpoint Flink retained. The final counts
+   * equal the counts of every line in the receive log.
+   */
+  @Test
+  void taskManagerKillAndCancelledJobKeepCountsExact() throws Exception {
+    List<String> lines = ZipfLines.generate(20_000, 2_000, 1.1, 42);
+    Path location = tmp.resolve("ckpt");
+    Path output = tmp.resolve("out");
+    try (LineServer server = LineServer.start(0)) {
+      String[] args = args(server, location, output, "500 ms");
+      QueryProcess query = QueryProcess.start(WordCount.class, args);
+      String jobId = null;
+      int chunk = 100;
+      for (int sent = 0; sent < lines.size(); sent += chunk) {
+        server.sendAll(lines.subList(sent, Math.min(lines.size(), sent + chunk)));
+        if (sent == 6_000) {
+          jobId = awaitCommit(location, query);
+          long restoredBefore = restoredCount(jobId);
+          cluster.killTaskManager();
+          System.out.printf("TaskManager SIGKILLed after %d lines queued, %d written to the socket, %d in the log%n",
+              sent + chunk, server.linesSent(), Locations.receiveLog(location).size());
+          cluster.startTaskManager();
+          String job = jobId;
+          query.await("Flink to restore job " + jobId, Duration.ofSeconds(120), () -> restoredCount(job) > restoredBefore);
+          JsonNode restored = cluster.rest("/jobs/" + jobId + "/checkpoints").path("latest").path("restored");
+          System.out.println("Flink restored checkpoint " + restored.path("id").asLong() + " from " + restored.path("external_path").asText());
+          assertTrue(restored.path("external_path").asText().contains(location.resolve("state").toString()), restored.toString());
+          assertFalse(restored.path("is_savepoint").asBoolean());
+        }
+        if (sent == 13_000) {
+          awaitCommit(location, query);
+          cancel(jobId);
+          query.awaitExit(Duration.ofSeconds(60));
+          query = QueryProcess.start(WordCount.class, args);
+        }
+        Thread.sleep(20);
+      }
+      server.send(END_MARKER);
+      assertTrue(server.awaitSent(lines.size() + 1, 120, TimeUnit.SECONDS), "the server could not deliver every line");
+      List<LogRecord> log = Locations.awaitWordInOutput(location, output, END_MARKER, query, Duration.ofMinutes(3));
+      query.stopGracefully(Duration.ofSeconds(90));
+
+      assertEquals(Locations.wordCounts(log), Locations.countsOf(Locations.fileSinkRows(output, true)),
+          "final counts must equal the counts of every line in the receive log");
+      List<Map<String, Object>> runs = Locations.runs(location);
+      assertEquals(2, runs.size(), runs.toString());
+      assertTrue(String.valueOf(runs.get(1).get("restoredFrom")).matches("state/" + jobId + "/chk-\\d+"), runs.toString());
+      System.out.println("[Flink cluster] lines lost in flight at the TaskManager SIGKILL: " + (server.linesSent() - log.size()));
+    }
+  }
+
+  private static String[] args(LineServer server, Path location, Path output, String trigger) {
+    return new String[] {"--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--port=" + server.port(),
+        "--checkpointLocation=" + location, "--trigger=" + trigger, "--sink=files", "--output=" + output};
+  }
+
+  /** Waits for the running query to commit a batch; returns its Flink job id from runs/. */
+  private static String awaitCommit(Path location, QueryProcess query) throws Exception {
+    long before = Locations.latest(location.resolve("commits")).orElse(0L);
+    query.await("a commit", Duration.ofSeconds(120), () -> Locations.latest(location.resolve("commits")).orElse(0L) > before);
+    List<Map<String, Object>> runs = Locations.runs(location);
+    return String.valueOf(runs.get(runs.size() - 1).get("runnerJobId"));
+  }
+
+  private static long restoredCount(String jobId) throws Exception {
+    return cluster.rest("/jobs/" + jobId + "/checkpoints").path("counts").path("restored").asLong();
+  }
+
+  private static void cancel(String jobId) throws Exception {
+    new FlinkRest(cluster.master()).cancel(jobId);
+  }
+
+  private static List<String> list(Path dir) throws Exception {
+    try (var s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+    }
+  }
+}
