@@ -1,5 +1,6 @@
 package dev.beamckpt.checkpoint;
 
+import dev.beamckpt.checkpoint.adapter.flink.FlinkRestorePoint;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.QueryMetadata;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -40,6 +42,7 @@ public final class LocationDescription {
           sb.append("                       runs/").append(id).append(": ").append(r.runner()).append(", ")
               .append(r.process()).append(", started ").append(Instant.ofEpochMilli(r.startedAtMs()))
               .append(r.restoredFromBatch() > 0 ? ", resumed after batch " + r.restoredFromBatch() : ", fresh start")
+              .append(r.restoredFrom() != null ? " from " + r.restoredFrom() : "")
               .append(r.runnerJobId() != null ? ", job " + r.runnerJobId() : "").append('\n');
         }
       }
@@ -95,9 +98,22 @@ public final class LocationDescription {
 
   private static void describeState(StringBuilder sb, CheckpointStorage storage) throws IOException {
     var entries = storage.list(CheckpointLocation.STATE);
-    line(sb, "State", entries.isEmpty()
-        ? "none kept by the runner (the DirectRunner rebuilds state by replaying the receive logs)"
-        : String.join(", ", entries));
+    if (entries.isEmpty()) {
+      line(sb, "State", "none kept by the runner (the DirectRunner rebuilds state by replaying the receive logs)");
+      return;
+    }
+    Path stateDir = storage.localDirectory(CheckpointLocation.STATE);
+    List<FlinkRestorePoint> points = FlinkRestorePoint.all(stateDir);
+    if (points.isEmpty()) {
+      line(sb, "State", String.join(", ", entries) + " (no completed Flink checkpoint or savepoint)");
+      return;
+    }
+    line(sb, "Flink state", points.size() + " completed checkpoint(s)/savepoint(s), newest last:");
+    for (FlinkRestorePoint p : points.subList(Math.max(0, points.size() - 5), points.size())) {
+      sb.append("                       ").append(p.relativeTo(stateDir.getParent())).append(p.isSavepoint() ? " (savepoint)" : "")
+          .append(", completed ").append(Instant.ofEpochMilli(p.completedAtMs())).append(", ").append(human(size(p.directory())))
+          .append('\n');
+    }
   }
 
   private static String inUse(CheckpointStorage storage) {
@@ -113,8 +129,13 @@ public final class LocationDescription {
   private static String resumable(CheckpointLocation loc) {
     try {
       RecoveryPlan plan = RecoveryPlan.read(loc, false);
-      StringBuilder sb = new StringBuilder("yes: the next run replays ").append(plan.replay().size())
-          .append(" retained batch(es) with output muted");
+      Path stateDir = loc.storage().exists(CheckpointLocation.STATE)
+          ? loc.storage().localDirectory(CheckpointLocation.STATE) : null;
+      Optional<FlinkRestorePoint> flink = stateDir != null ? FlinkRestorePoint.latest(stateDir) : Optional.empty();
+      StringBuilder sb = new StringBuilder("yes: ");
+      flink.ifPresent(p -> sb.append("on Flink the next run restores ").append(p.relativeTo(stateDir.getParent()))
+          .append(" and continues at batch ").append(plan.lastCommitted() + 1).append("; on the DirectRunner "));
+      sb.append("the next run replays ").append(plan.replay().size()).append(" retained batch(es) with output muted");
       Optional<Map.Entry<Long, OffsetSeq>> pending = plan.pending();
       pending.ifPresent(p -> sb.append(", re-runs planned batch ").append(p.getKey()));
       sb.append(", and continues at batch ").append(plan.nextBatchId());

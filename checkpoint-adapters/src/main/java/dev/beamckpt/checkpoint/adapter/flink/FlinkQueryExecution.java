@@ -3,6 +3,7 @@ package dev.beamckpt.checkpoint.adapter.flink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.CheckpointOptions;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
@@ -286,6 +287,8 @@ final class FlinkQueryExecution implements QueryExecution {
       try {
         String savepoint = rest.stopWithSavepoint(id, target, SAVEPOINT_TIMEOUT);
         LOG.info("Query '{}' stopped with savepoint {}", spec.name(), savepoint);
+        FlinkRestorePoint.pruneKeepingNewest(stateDir,
+            spec.pipeline().getOptions().as(CheckpointOptions.class).getRetainedCheckpoints());
         return;
       } catch (IOException e) {
         LOG.warn("Query '{}': {}; cancelling instead, the last completed checkpoint stays in {}", spec.name(),

@@ -1,6 +1,7 @@
 package dev.beamckpt.checkpoint.adapter.flink;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -36,11 +37,40 @@ public record FlinkRestorePoint(Path directory, long completedAtMs) {
     return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
   }
 
+  /**
+   * Deletes all but the newest {@code keep} restore points, and job directories left without
+   * one. Safe once the newest is a savepoint or a checkpoint of the latest job: Flink restores in
+   * NO_CLAIM mode, so a job never builds on files of the checkpoint it started from.
+   */
+  public static void pruneKeepingNewest(Path stateDir, int keep) throws IOException {
+    List<FlinkRestorePoint> all = all(stateDir);
+    for (FlinkRestorePoint old : all.subList(0, Math.max(0, all.size() - keep))) {
+      deleteTree(old.directory());
+    }
+    try (Stream<Path> dirs = Files.list(stateDir)) {
+      for (Path job : dirs.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().equals(SAVEPOINTS)).toList()) {
+        try (Stream<Path> inside = Files.list(job)) {
+          if (inside.noneMatch(p -> p.getFileName().toString().startsWith("chk-"))) {
+            deleteTree(job);
+          }
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
   private static FlinkRestorePoint of(Path metadata) {
     try {
       return new FlinkRestorePoint(metadata.getParent(), Files.getLastModifiedTime(metadata).toMillis());
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -1,0 +1,70 @@
+package dev.beamckpt.checkpoint.adapter.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beamckpt.checkpoint.execution.QuerySpec;
+import dev.beamckpt.checkpoint.execution.Trigger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.ExperimentalOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FlinkJobSettingsTest {
+  private static final String RUN = "0123456789abcdef";
+  @TempDir Path location;
+
+  private static QuerySpec spec(String... args) {
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
+    return new QuerySpec(p, "wordcount", null, 100, Trigger.processingTime(Duration.ofSeconds(10)), null);
+  }
+
+  @Test
+  void inProcessRestoreGoesThroughAGeneratedConfigDirectory() throws Exception {
+    QuerySpec spec = spec("--runner=FlinkRunner", "--flinkMaster=[local]");
+    FlinkRestorePoint restore = new FlinkRestorePoint(location.resolve("state/job/chk-4"), 0);
+    FlinkJobSettings job = FlinkJobSettings.apply(spec, location.resolve("state"), restore, RUN);
+
+    FlinkPipelineOptions flink = spec.pipeline().getOptions().as(FlinkPipelineOptions.class);
+    String conf = Files.readString(Path.of(flink.getFlinkConfDir(), "flink-conf.yaml"));
+    assertTrue(conf.contains("execution.savepoint.path: " + restore.directory().toUri()), conf);
+    assertTrue(conf.contains("state.checkpoints.num-retained: 3"), conf);
+    assertTrue(conf.contains("rest.port: " + job.restAddress().split(":")[1]), conf);
+    assertEquals("wordcount-01234567", flink.getJobName());
+    assertEquals(10_000, flink.getCheckpointingInterval(), "checkpoints every trigger interval");
+    assertEquals("filesystem", flink.getStateBackend());
+    assertEquals(location.resolve("state").toUri().toString(), flink.getStateBackendStoragePath());
+    assertTrue(flink.getRetainExternalizedCheckpointsOnCancellation());
+    assertTrue(ExperimentalOptions.hasExperiment(flink, "use_sdf_read"));
+  }
+
+  @Test
+  void remoteRestoreUsesSavepointPath() throws Exception {
+    QuerySpec spec = spec("--runner=FlinkRunner", "--flinkMaster=localhost:8081", "--stateBackend=rocksdb",
+        "--checkpointingInterval=2000");
+    FlinkRestorePoint restore = new FlinkRestorePoint(location.resolve("state/savepoints/savepoint-1"), 0);
+    FlinkJobSettings job = FlinkJobSettings.apply(spec, location.resolve("state"), restore, RUN);
+
+    FlinkPipelineOptions flink = spec.pipeline().getOptions().as(FlinkPipelineOptions.class);
+    assertEquals("localhost:8081", job.restAddress());
+    assertEquals(restore.directory().toUri().toString(), flink.getSavepointPath());
+    assertEquals("rocksdb", flink.getStateBackend());
+    assertEquals(2000, flink.getCheckpointingInterval(), "an explicit interval wins over the trigger");
+  }
+
+  @Test
+  void unsupportedBackendAndForeignStoragePathAreRefused() {
+    IllegalArgumentException backend = assertThrows(IllegalArgumentException.class, () -> FlinkJobSettings.apply(
+        spec("--runner=FlinkRunner", "--stateBackend=hashmap"), location.resolve("state"), null, RUN));
+    assertTrue(backend.getMessage().contains("use filesystem (heap state) or rocksdb"), backend.getMessage());
+    IllegalArgumentException path = assertThrows(IllegalArgumentException.class, () -> FlinkJobSettings.apply(
+        spec("--runner=FlinkRunner", "--stateBackendStoragePath=file:///elsewhere"), location.resolve("state"), null, RUN));
+    assertTrue(path.getMessage().contains("Leave --stateBackendStoragePath out"), path.getMessage());
+  }
+}
