@@ -20,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.BiFunction;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.values.KV;
@@ -67,6 +69,7 @@ final class QueryMain {
       if (options.getPrintProgress()) {
         startProgressPrinter(query);
       }
+      noteWhereConsoleOutputGoes(options, sink);
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("Error: " + e.getMessage());
       closeQuietly(stdinServer);
@@ -98,6 +101,17 @@ final class QueryMain {
       }
       default -> throw new IllegalArgumentException("--sink '" + options.getSink() + "' is not a sink: use console, memory or files.");
     };
+  }
+
+  /** On a Flink cluster the console sink runs in the TaskManager, not in this process. */
+  private static void noteWhereConsoleOutputGoes(QueryOptions options, Sink sink) {
+    String master = options.as(FlinkPipelineOptions.class).getFlinkMaster();
+    if (sink instanceof ConsoleSink && FlinkRunner.class.isAssignableFrom(options.getRunner())
+        && master != null && !master.startsWith("[")) {
+      System.err.println("Query '" + options.getQueryName() + "' runs on the Flink cluster at " + master + ": its console"
+          + " output appears in the TaskManager's standard output (web UI: Task Managers > Stdout;"
+          + " bin/flink-cluster: taskmanager.log in the cluster directory).");
+    }
   }
 
   private static void startProgressPrinter(StreamingQuery query) {

@@ -98,7 +98,7 @@ final class FlinkQueryExecution implements QueryExecution {
         spec.pipeline().run().waitUntilFinish();
       } catch (Throwable t) {
         if (!stopRequested) {
-          failure = t;
+          failure = explain(t);
           LOG.error("Flink job of query '{}' failed: {}", spec.name(), t.getMessage(), t);
         }
       } finally {
@@ -110,6 +110,22 @@ final class FlinkQueryExecution implements QueryExecution {
     Thread driver = new Thread(this::drive, "query-" + spec.name());
     driver.setDaemon(true);
     driver.start();
+  }
+
+  /** A job cancelled from Flink's web UI or REST API ends the query; say so, and how to resume. */
+  private Throwable explain(Throwable t) {
+    if (jobId != null && !job.local()) {
+      try {
+        if ("CANCELED".equals(rest.get("/jobs/" + jobId).path("state").asText())) {
+          return new IOException("Flink job " + jobId + " was cancelled outside the query (web UI or REST API). Its last"
+              + " completed checkpoint stays in " + (location != null ? location.uri() + "/state" : "no location")
+              + "; start the query again with the same options to resume from it.", t);
+        }
+      } catch (IOException e) {
+        LOG.debug("Asking Flink why job {} ended: {}", jobId, e.getMessage());
+      }
+    }
+    return t;
   }
 
   private void drive() {
