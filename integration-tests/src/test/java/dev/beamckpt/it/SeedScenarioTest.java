@@ -26,11 +26,14 @@ class SeedScenarioTest {
     seedScenario(tmp.resolve("word_count"));
   }
 
-  /** The same on Flink in-process: stop takes a savepoint into state/, the restart resumes from it. */
+  /**
+   * The same on Flink in-process, with RocksDB state: stop takes a savepoint into state/, the
+   * restart resumes from it. (The other Flink tests use the default filesystem backend.)
+   */
   @Test
   void countsContinueAfterStopAndRestartOnFlink() throws Exception {
     Path location = tmp.resolve("word_count_flink");
-    seedScenario(location, "--runner=FlinkRunner");
+    seedScenario(location, "--runner=FlinkRunner", "--stateBackend=rocksdb");
     List<Map<String, Object>> runs = Locations.runs(location);
     assertEquals(2, runs.size());
     assertEquals("FlinkRunner", runs.get(1).get("runner"));

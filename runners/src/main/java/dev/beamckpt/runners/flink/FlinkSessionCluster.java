@@ -1,17 +1,15 @@
 package dev.beamckpt.runners.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beamckpt.checkpoint.adapter.flink.FlinkRest;
 import dev.beamckpt.runners.JvmOptions;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,7 +36,6 @@ import java.util.concurrent.TimeoutException;
  * started by another process. The processes outlive the JVM that started them.
  */
 public final class FlinkSessionCluster {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String STATE_FILE = "cluster.properties";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
@@ -146,15 +143,9 @@ public final class FlinkSessionCluster {
 
   /** GETs a path of Flink's REST API (e.g. {@code /jobs/<id>/checkpoints}). */
   public JsonNode rest(String path) throws IOException {
-    HttpURLConnection c = (HttpURLConnection) URI.create(webUrl() + path).toURL().openConnection();
-    c.setConnectTimeout(2000);
-    c.setReadTimeout(10_000);
-    try (InputStream in = c.getInputStream()) {
-      return JSON.readTree(in);
-    } finally {
-      c.disconnect();
-    }
+    return new FlinkRest(master()).get(path);
   }
+
 
   public void awaitTaskManagers(int count, Duration timeout) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
