@@ -47,10 +47,34 @@ class FlinkClusterTest {
 
   @Test
   void seedScenarioOnTheCluster() throws Exception {
+    seedScenario(cluster);
+  }
+
+  /**
+   * A cluster with only Flink (and its libraries) on its class path, as a Flink distribution's
+   * lib/ has: Beam and this project arrive in pipelines' shaded job jar.
+   */
+  @Test
+  void seedScenarioOnAFlinkOnlyClusterWithTheJobJar(@TempDir Path bareDir) throws Exception {
+    Path jobJar = Path.of(System.getProperty("jobJar"));
+    assertTrue(Files.exists(jobJar), "the job jar is built by pipelines' package phase: " + jobJar);
+    String classPath = FlinkSessionCluster.flinkOnlyClassPath();
+    assertFalse(classPath.contains("beam") || classPath.contains("beamckpt"), classPath);
+    FlinkSessionCluster bare = FlinkSessionCluster.start(bareDir, classPath);
+    try {
+      seedScenario(bare, "--filesToStage=" + jobJar);
+    } finally {
+      bare.stop();
+    }
+  }
+
+  private void seedScenario(FlinkSessionCluster on, String... extraArgs) throws Exception {
     Path location = tmp.resolve("word_count");
     Path output = tmp.resolve("out");
     try (LineServer server = LineServer.start(0)) {
-      String[] args = args(server, location, output, "1 second");
+      List<String> argList = new ArrayList<>(List.of(args(on, server, location, output, "1 second")));
+      argList.addAll(List.of(extraArgs));
+      String[] args = argList.toArray(String[]::new);
       QueryProcess first = QueryProcess.start(WordCount.class, args);
       server.send("hello world hello spark");
       first.await("batch 1 written", Duration.ofSeconds(120), () -> Files.exists(output.resolve("part-00001.jsonl")));
@@ -82,7 +106,7 @@ class FlinkClusterTest {
     Path location = tmp.resolve("ckpt");
     Path output = tmp.resolve("out");
     try (LineServer server = LineServer.start(0)) {
-      String[] args = args(server, location, output, "500 ms");
+      String[] args = args(cluster, server, location, output, "500 ms");
       QueryProcess query = QueryProcess.start(WordCount.class, args);
       String jobId = null;
       int chunk = 100;
@@ -124,8 +148,8 @@ class FlinkClusterTest {
     }
   }
 
-  private static String[] args(LineServer server, Path location, Path output, String trigger) {
-    return new String[] {"--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--port=" + server.port(),
+  private static String[] args(FlinkSessionCluster on, LineServer server, Path location, Path output, String trigger) {
+    return new String[] {"--runner=FlinkRunner", "--flinkMaster=" + on.master(), "--port=" + server.port(),
         "--checkpointLocation=" + location, "--trigger=" + trigger, "--sink=files", "--output=" + output};
   }
 

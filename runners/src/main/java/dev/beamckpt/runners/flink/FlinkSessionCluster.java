@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /**
  * A Flink 1.19 session cluster started from this JVM's class path (Maven-resolved Flink jars, no
@@ -49,6 +51,22 @@ public final class FlinkSessionCluster {
 
   /** Starts a JobManager and a TaskManager; returns once the TaskManager has registered. */
   public static FlinkSessionCluster start(Path dir) throws IOException, InterruptedException {
+    return start(dir, System.getProperty("java.class.path"));
+  }
+
+  /**
+   * This JVM's class path without this project and without Beam: what a Flink distribution's
+   * {@code lib/} offers a job, so that a job must bring Beam and its own classes in a job jar.
+   */
+  public static String flinkOnlyClassPath() {
+    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(e -> !new File(e).isDirectory())
+        .filter(e -> !e.contains("/dev/beamckpt/") && !e.contains("/org/apache/beam/"))
+        .collect(Collectors.joining(File.pathSeparator));
+  }
+
+  /** Starts a cluster whose processes run with {@code classPath}. */
+  public static FlinkSessionCluster start(Path dir, String classPath) throws IOException, InterruptedException {
     Optional<FlinkSessionCluster> running = attach(dir);
     if (running.isPresent() && running.get().jobManagerAlive()) {
       throw new IOException("A Flink cluster from " + dir + " is already running (web UI " + running.get().webUrl()
@@ -56,6 +74,7 @@ public final class FlinkSessionCluster {
     }
     Files.createDirectories(dir.resolve("conf"));
     Properties state = new Properties();
+    state.setProperty("classpath", classPath);
     for (String port : List.of("rest", "jobmanager.rpc", "blob", "taskmanager.rpc", "taskmanager.data")) {
       state.setProperty(port + ".port", String.valueOf(freePort()));
     }
@@ -190,7 +209,7 @@ public final class FlinkSessionCluster {
     cmd.addAll(List.of(jvmOptions));
     cmd.add("-Dlog.file=" + dir.resolve(role + ".log"));
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(state.getProperty("classpath", System.getProperty("java.class.path")));
     cmd.add(mainClass);
     cmd.add("--configDir");
     cmd.add(dir.resolve("conf").toString());
