@@ -2,6 +2,7 @@ package dev.beamckpt.checkpoint;
 
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.Hidden;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /** The checkpoint location as Beam pipeline options, read by adapters and logged sources. */
@@ -25,4 +26,24 @@ public interface CheckpointOptions extends PipelineOptions {
   int getRetainedCheckpoints();
 
   void setRetainedCheckpoints(int value);
+
+  @Description("Flink: keep the whole receive log instead of trimming it below the oldest retained checkpoint."
+      + " Keeps the location movable to the DirectRunner, which rebuilds state from the whole log.")
+  @Default.Boolean(false)
+  boolean getKeepReceiveLog();
+
+  void setKeepReceiveLog(boolean value);
+
+  @Hidden
+  @Description("Set by the Flink adapter: sources trim their receive logs below the oldest Flink restore point.")
+  @Default.Boolean(false)
+  boolean getTrimReceiveLogToRestorePoints();
+
+  void setTrimReceiveLogToRestorePoints(boolean value);
+
+  @Description("Size at which a receive log rolls to a new segment file; trimming drops whole segments.")
+  @Default.Long(64L << 20)
+  long getReceiveLogSegmentBytes();
+
+  void setReceiveLogSegmentBytes(long value);
 }

@@ -12,6 +12,9 @@ public interface SourceChannel extends AutoCloseable {
    */
   Snapshot snapshot();
 
+  /** The offset of the oldest record the receive log keeps (above 0 once trimmed). */
+  long startOffset();
+
   /** Forces received records to stable storage (before a batch that covers them is recorded). */
   void sync() throws IOException;
 

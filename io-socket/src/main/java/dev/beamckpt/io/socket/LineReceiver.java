@@ -2,6 +2,7 @@ package dev.beamckpt.io.socket;
 
 import dev.beamckpt.checkpoint.source.BatchGate;
 import dev.beamckpt.checkpoint.source.SourceChannel;
+import dev.beamckpt.checkpoint.source.LogRetention;
 import dev.beamckpt.io.socket.log.ReceiveLog;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,6 +40,7 @@ final class LineReceiver {
 
   private final SocketConfig config;
   private final ReceiveLog log;
+  private final LogRetention retention;
   private final BatchGate gate = new BatchGate();
   private final Thread thread;
   private final AtomicLong lines = new AtomicLong();
@@ -57,8 +59,13 @@ final class LineReceiver {
   private long lastTimestampMs = Long.MIN_VALUE;
 
   LineReceiver(SocketConfig config, ReceiveLog log) {
+    this(config, log, LogRetention.finalizedOnly());
+  }
+
+  LineReceiver(SocketConfig config, ReceiveLog log, LogRetention retention) {
     this.config = config;
     this.log = log;
+    this.retention = retention;
     this.status = "connecting to " + config.address();
     this.thread = new Thread(this::run, "socket-receiver-" + config.sourceId() + "-" + config.address());
     thread.setDaemon(true);
@@ -71,6 +78,11 @@ final class LineReceiver {
 
   ReceiveLog log() {
     return log;
+  }
+
+  /** The runner finalized a checkpoint mark at {@code offset}: trim the log as its retention allows. */
+  void finalized(long offset) {
+    retention.trimBelow(offset).ifPresent(log::trimBefore);
   }
 
   BatchGate gate() {

@@ -111,6 +111,11 @@ final class Receivers {
     }
 
     @Override
+    public long startOffset() {
+      return receiver.log().startOffset();
+    }
+
+    @Override
     public void sync() throws IOException {
       receiver.log().sync();
     }

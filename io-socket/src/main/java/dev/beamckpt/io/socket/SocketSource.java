@@ -2,9 +2,12 @@ package dev.beamckpt.io.socket;
 
 import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.CheckpointOptions;
+import dev.beamckpt.checkpoint.adapter.flink.RestorePointRetention;
 import dev.beamckpt.checkpoint.source.FinalizedOffsets;
+import dev.beamckpt.checkpoint.source.LogRetention;
 import dev.beamckpt.checkpoint.source.LoggedSource;
 import dev.beamckpt.checkpoint.source.SourceChannel;
+import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.Storages;
 import dev.beamckpt.io.socket.log.FileReceiveLog;
 import dev.beamckpt.io.socket.log.MemoryReceiveLog;
@@ -64,10 +67,17 @@ final class SocketSource extends UnboundedSource<String, SocketCheckpointMark> i
 
   private LineReceiver newReceiver(PipelineOptions options) throws IOException {
     String location = location(options);
-    ReceiveLog log = location != null
-        ? FileReceiveLog.open(Storages.forLocation(location).localDirectory(CheckpointLocation.SOURCES + "/" + config.sourceId()))
-        : new MemoryReceiveLog();
-    return new LineReceiver(config, log);
+    if (location == null) {
+      return new LineReceiver(config, new MemoryReceiveLog(), LogRetention.finalizedOnly());
+    }
+    CheckpointStorage storage = Storages.forLocation(location);
+    CheckpointOptions checkpoint = options.as(CheckpointOptions.class);
+    ReceiveLog log = FileReceiveLog.open(storage.localDirectory(CheckpointLocation.SOURCES + "/" + config.sourceId()),
+        checkpoint.getReceiveLogSegmentBytes());
+    LogRetention retention = checkpoint.getTrimReceiveLogToRestorePoints()
+        ? new RestorePointRetention(storage.localDirectory(CheckpointLocation.STATE))
+        : LogRetention.keepAll();
+    return new LineReceiver(config, log, retention);
   }
 
   @Override

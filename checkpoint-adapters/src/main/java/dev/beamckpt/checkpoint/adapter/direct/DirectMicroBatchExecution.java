@@ -95,8 +95,15 @@ final class DirectMicroBatchExecution implements QueryExecution {
       Map<String, String> descriptions = new LinkedHashMap<>();
       for (LoggedSource source : sources) {
         SourceChannel channel = source.open(spec.pipeline().getOptions());
-        channel.gate().control(0);
         channels.put(source.sourceId(), channel);
+        if (channel.startOffset() > 0) {
+          throw new IOException("The receive log of " + source.description() + " in " + spec.checkpointLocation()
+              + " starts at record " + channel.startOffset() + ": a Flink run trimmed it below its oldest checkpoint."
+              + " The DirectRunner rebuilds state by replaying the whole log, so this query cannot continue on it:"
+              + " continue it on Flink (--runner=FlinkRunner), or start over with a new --checkpointLocation."
+              + " (Flink keeps the whole log with --keepReceiveLog=true.)");
+        }
+        channel.gate().control(0);
         descriptions.put(source.sourceId(), source.description());
       }
       DirectMicroBatchExecution execution = new DirectMicroBatchExecution(spec, location, recovery, channels, descriptions);

@@ -54,6 +54,8 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
             + ". Leave --stateBackendStoragePath out.");
       }
       flink.setStateBackendStoragePath(stateDir.toUri().toString());
+      CheckpointOptions checkpoint = flink.as(CheckpointOptions.class);
+      checkpoint.setTrimReceiveLogToRestorePoints(!checkpoint.getKeepReceiveLog());
       flink.setExternalizedCheckpointsEnabled(true);
       flink.setRetainExternalizedCheckpointsOnCancellation(true);
     }

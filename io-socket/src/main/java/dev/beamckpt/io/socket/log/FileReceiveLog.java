@@ -5,6 +5,7 @@ import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -13,88 +14,135 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A receive log on disk: {@code <dir>/00000000000000000000.log}, a magic header, then framed
- * records {@code [int length][int crc32][long timestampMs][length bytes of UTF-8]}, the checksum
- * covering timestamp and bytes.
+ * A receive log on disk: segments {@code <dir>/<first offset, 20 digits>.log}, each a magic header
+ * and then framed records {@code [int length][int crc32][long timestampMs][length bytes of UTF-8]},
+ * the checksum covering timestamp and bytes. A segment is named by the offset of its first record,
+ * as Kafka names its segments; the log rolls to a new segment past {@code segmentBytes}, and
+ * {@link #trimBefore} deletes whole segments below an offset (never the one being written).
  *
  * <p>Records become readable only after their bytes are written, so a reader never sees a partial
- * record. A process killed mid-write leaves at most a torn tail, which opening truncates (those
- * bytes were never readable, so never emitted). A checksum mismatch inside the log is corruption
- * and fails loudly: dropping it would silently lose the lines after it. The file name carries the
- * first offset it holds, so segments can roll and be trimmed later.
+ * record. A process killed mid-write leaves at most a torn tail in the last segment, which opening
+ * truncates (those bytes were never readable, so never emitted). A checksum mismatch inside the
+ * log is corruption and fails loudly: dropping it would silently lose the lines after it.
  */
 public final class FileReceiveLog implements ReceiveLog {
   private static final Logger LOG = LoggerFactory.getLogger(FileReceiveLog.class);
   static final byte[] MAGIC = "RCVLOG01".getBytes(StandardCharsets.US_ASCII);
   static final int HEADER = 16;
+  /** Segments roll past this size: large enough that a log of a few lines stays one file. */
+  public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
   /** A sparse index entry every this many records makes seeking to a checkpoint mark cheap. */
   private static final int INDEX_EVERY = 1024;
 
-  private final Path file;
-  private final FileChannel out;
-  private final List<Long> index = new ArrayList<>();
+  private final Path dir;
+  private final long segmentBytes;
+  /** Segments by first offset; the last is being written. Guarded by this. */
+  private final TreeMap<Long, Segment> segments = new TreeMap<>();
+  private FileChannel out;
   private volatile long endOffset;
   private volatile long maxTimestampMs = Long.MIN_VALUE;
   private long endPosition;
 
-  private FileReceiveLog(Path file, FileChannel out) {
-    this.file = file;
-    this.out = out;
+  /** One file of the log: its records from {@code firstOffset}, and where every INDEX_EVERY-th starts. */
+  private static final class Segment {
+    final Path file;
+    final long firstOffset;
+    final List<Long> index = new ArrayList<>();
+
+    Segment(Path file, long firstOffset) {
+      this.file = file;
+      this.firstOffset = firstOffset;
+    }
+  }
+
+  private FileReceiveLog(Path dir, long segmentBytes) {
+    this.dir = dir;
+    this.segmentBytes = segmentBytes;
   }
 
   public static FileReceiveLog open(Path dir) throws IOException {
+    return open(dir, DEFAULT_SEGMENT_BYTES);
+  }
+
+  public static FileReceiveLog open(Path dir, long segmentBytes) throws IOException {
     Files.createDirectories(dir);
-    Path file = firstSegment(dir);
-    FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    FileReceiveLog log = new FileReceiveLog(file, out);
+    FileReceiveLog log = new FileReceiveLog(dir, segmentBytes);
     try {
       log.recover();
     } catch (IOException | RuntimeException e) {
-      out.close();
+      log.close();
       throw e;
     }
     return log;
   }
 
-  /** Scans the log: builds the index, finds the end, truncates a torn tail. */
+  /** Scans the segments: builds their indexes, finds the end, truncates a torn tail of the last. */
   private void recover() throws IOException {
-    long size = out.size();
-    if (size == 0) {
-      out.write(ByteBuffer.wrap(MAGIC), 0);
-      endPosition = MAGIC.length;
-      return;
+    List<Path> files = segmentFiles(dir);
+    if (files.isEmpty()) {
+      files = List.of(dir.resolve(segmentName(0)));
     }
-    ByteBuffer magic = ByteBuffer.allocate(MAGIC.length);
-    out.read(magic, 0);
-    if (size < MAGIC.length || !java.util.Arrays.equals(magic.array(), MAGIC)) {
-      throw new IOException("Receive log " + file + " does not start with the receive-log header: it is not a"
-          + " receive log, or its start is damaged. Move it aside to start this source's log over (its lines are lost).");
-    }
-    long pos = MAGIC.length;
-    long offset = 0;
-    try (FrameReader frames = new FrameReader(file, 0, MAGIC.length)) {
-      for (LogRecord r = frames.next(size); r != null; r = frames.next(size)) {
-        if (r.offset() % INDEX_EVERY == 0) {
-          index.add(pos);
+    long offset = firstOffsetOf(files.get(0));
+    for (int i = 0; i < files.size(); i++) {
+      Path file = files.get(i);
+      boolean last = i == files.size() - 1;
+      if (firstOffsetOf(file) != offset) {
+        throw new IOException("Receive log " + dir + " has a gap: segment " + file.getFileName() + " should start at record "
+            + offset + ". A segment was removed by hand; restore it from a backup, or move the directory aside to start"
+            + " this source's log over (its lines are lost).");
+      }
+      Segment segment = new Segment(file, offset);
+      segments.put(offset, segment);
+      if (last) {
+        out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        if (out.size() == 0) {
+          out.write(ByteBuffer.wrap(MAGIC), 0);
         }
-        maxTimestampMs = Math.max(maxTimestampMs, r.timestampMs());
-        offset = r.offset() + 1;
-        pos = frames.position;
+      }
+      long size = Files.size(file);
+      checkMagic(file, size);
+      long pos = MAGIC.length;
+      try (FrameReader frames = new FrameReader(file, offset, MAGIC.length)) {
+        for (LogRecord r = frames.next(size); r != null; r = frames.next(size)) {
+          if ((r.offset() - segment.firstOffset) % INDEX_EVERY == 0) {
+            segment.index.add(pos);
+          }
+          maxTimestampMs = Math.max(maxTimestampMs, r.timestampMs());
+          offset = r.offset() + 1;
+          pos = frames.position;
+        }
+      }
+      if (pos < size) {
+        if (!last) {
+          throw new IOException("Receive log segment " + file + " ends in " + (size - pos) + " bytes that are not a"
+              + " complete record, but later segments follow it: the file is damaged. Restore it from a backup.");
+        }
+        LOG.warn("Receive log {}: truncating a torn tail of {} bytes after record {} (written when the process died;"
+            + " never read, so nothing emitted is lost)", file, size - pos, offset);
+        out.truncate(pos);
+      }
+      endPosition = pos;
+    }
+    endOffset = offset;
+  }
+
+  private static void checkMagic(Path file, long size) throws IOException {
+    byte[] magic = new byte[MAGIC.length];
+    try (InputStream in = Files.newInputStream(file)) {
+      if (size < MAGIC.length || in.readNBytes(magic, 0, MAGIC.length) < MAGIC.length || !Arrays.equals(magic, MAGIC)) {
+        throw new IOException("Receive log " + file + " does not start with the receive-log header: it is not a"
+            + " receive log, or its start is damaged. Move it aside to start this source's log over (its lines are lost).");
       }
     }
-    if (pos < size) {
-      LOG.warn("Receive log {}: truncating a torn tail of {} bytes after record {} (written when the process died;"
-          + " never read, so nothing emitted is lost)", file, size - pos, offset);
-      out.truncate(pos);
-    }
-    endPosition = pos;
-    endOffset = offset;
   }
 
   /**
@@ -102,23 +150,34 @@ public final class FileReceiveLog implements ReceiveLog {
    * running query may be appending): for tools and tests. A torn tail ends the read.
    */
   public static List<LogRecord> readAll(Path dir) throws IOException {
-    Path file = firstSegment(dir);
     List<LogRecord> records = new ArrayList<>();
-    if (!Files.exists(file)) {
+    if (!Files.isDirectory(dir)) {
       return records;
     }
-    long size = Files.size(file);
-    try (FrameReader frames = new FrameReader(file, 0, MAGIC.length)) {
-      for (LogRecord r = frames.next(size); r != null; r = frames.next(size)) {
-        records.add(r);
+    for (Path file : segmentFiles(dir)) {
+      long size = Files.size(file);
+      try (FrameReader frames = new FrameReader(file, firstOffsetOf(file), MAGIC.length)) {
+        for (LogRecord r = frames.next(size); r != null; r = frames.next(size)) {
+          records.add(r);
+        }
       }
     }
     return records;
   }
 
-  /** The segment that starts at offset 0, named by its first offset as Kafka names segments. */
-  private static Path firstSegment(Path dir) {
-    return dir.resolve(String.format("%020d.log", 0));
+  private static List<Path> segmentFiles(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().matches("\\d{20}\\.log")).sorted().toList();
+    }
+  }
+
+  private static String segmentName(long firstOffset) {
+    return String.format("%020d.log", firstOffset);
+  }
+
+  private static long firstOffsetOf(Path file) {
+    String name = file.getFileName().toString();
+    return Long.parseLong(name.substring(0, name.length() - ".log".length()));
   }
 
   static int checksum(long ts, byte[] payload) {
@@ -128,13 +187,14 @@ public final class FileReceiveLog implements ReceiveLog {
     return (int) crc.getValue();
   }
 
-  public Path file() {
-    return file;
+  /** The segment being written. */
+  public synchronized Path file() {
+    return segments.lastEntry().getValue().file;
   }
 
   @Override
-  public long startOffset() {
-    return 0;
+  public synchronized long startOffset() {
+    return segments.firstKey();
   }
 
   @Override
@@ -149,6 +209,10 @@ public final class FileReceiveLog implements ReceiveLog {
 
   @Override
   public synchronized void append(List<String> lines, long timestampMs) throws IOException {
+    if (endPosition >= segmentBytes && endOffset > segments.lastKey()) {
+      roll();
+    }
+    Segment segment = segments.lastEntry().getValue();
     List<byte[]> payloads = new ArrayList<>(lines.size());
     int total = 0;
     for (String line : lines) {
@@ -160,8 +224,8 @@ public final class FileReceiveLog implements ReceiveLog {
     long offset = endOffset;
     long pos = endPosition;
     for (byte[] b : payloads) {
-      if (offset % INDEX_EVERY == 0) {
-        index.add(pos);
+      if ((offset - segment.firstOffset) % INDEX_EVERY == 0) {
+        segment.index.add(pos);
       }
       buf.putInt(b.length).putInt(checksum(timestampMs, b)).putLong(timestampMs).put(b);
       offset++;
@@ -175,47 +239,81 @@ public final class FileReceiveLog implements ReceiveLog {
     endOffset = offset; // publish only after the bytes are written
   }
 
+  /** Closes the full segment (synced, so only the last can ever have a torn tail) and starts the next. */
+  private void roll() throws IOException {
+    out.force(false);
+    out.close();
+    Path file = dir.resolve(segmentName(endOffset));
+    out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    out.write(ByteBuffer.wrap(MAGIC), 0);
+    endPosition = MAGIC.length;
+    segments.put(endOffset, new Segment(file, endOffset));
+  }
+
   @Override
-  public void sync() throws IOException {
+  public synchronized void sync() throws IOException {
     out.force(false);
   }
 
   @Override
   public Cursor cursor(long fromOffset) throws IOException {
-    long seekOffset;
-    long seekPosition;
+    FileCursor cursor;
     synchronized (this) {
       if (fromOffset > endOffset) {
-        throw new IOException("Offset " + fromOffset + " is past the end of receive log " + file + " (" + endOffset
+        throw new IOException("Offset " + fromOffset + " is past the end of receive log " + dir + " (" + endOffset
             + " records): the checkpoint mark does not belong to this log.");
       }
-      int slot = (int) (fromOffset / INDEX_EVERY);
-      seekOffset = (long) slot * INDEX_EVERY;
-      seekPosition = slot < index.size() ? index.get(slot) : MAGIC.length;
-      if (slot >= index.size()) {
-        seekOffset = 0;
+      if (fromOffset < segments.firstKey()) {
+        throw new IOException("Record " + fromOffset + " of receive log " + dir + " was trimmed (the log starts at "
+            + segments.firstKey() + "): the state to resume from is older than what the log keeps.");
       }
+      Segment segment = segments.floorEntry(fromOffset).getValue();
+      int slot = (int) ((fromOffset - segment.firstOffset) / INDEX_EVERY);
+      long seekOffset = segment.firstOffset;
+      long seekPosition = MAGIC.length;
+      if (slot < segment.index.size()) {
+        seekOffset = segment.firstOffset + (long) slot * INDEX_EVERY;
+        seekPosition = segment.index.get(slot);
+      }
+      cursor = new FileCursor(new FrameReader(segment.file, seekOffset, seekPosition));
     }
-    FileCursor cursor = new FileCursor(new FrameReader(file, seekOffset, seekPosition));
     while (cursor.frames.offset < fromOffset) {
       cursor.next();
     }
     return cursor;
   }
 
+  /** Deletes the segments that hold only records below {@code offset}; the segment being written stays. */
   @Override
   public void trimBefore(long offset) {
-    // The Direct adapter rebuilds state from the whole log, so a file log keeps every record.
+    List<Segment> drop = new ArrayList<>();
+    synchronized (this) {
+      Long next;
+      while (segments.size() > 1 && (next = segments.higherKey(segments.firstKey())) != null && next <= offset) {
+        drop.add(segments.pollFirstEntry().getValue());
+      }
+    }
+    for (Segment segment : drop) {
+      try {
+        Files.deleteIfExists(segment.file);
+        LOG.info("Receive log {}: trimmed segment {} (records below {} are in every retained checkpoint)", dir,
+            segment.file.getFileName(), offset);
+      } catch (IOException e) {
+        LOG.warn("Receive log {}: could not delete trimmed segment {}: {}", dir, segment.file, e.getMessage());
+      }
+    }
   }
 
   @Override
-  public void close() throws IOException {
-    out.close();
+  public synchronized void close() throws IOException {
+    if (out != null) {
+      out.close();
+    }
   }
 
-  /** Reads published records: every record below {@link #endOffset} is completely written. */
+  /** Reads published records across segments: every record below {@link #endOffset} is completely written. */
   private final class FileCursor implements Cursor {
-    private final FrameReader frames;
+    private FrameReader frames;
 
     FileCursor(FrameReader frames) {
       this.frames = frames;
@@ -226,14 +324,20 @@ public final class FileReceiveLog implements ReceiveLog {
       if (frames.offset >= endOffset) {
         return null;
       }
-      LogRecord r;
+      LogRecord r = null;
       try {
         r = frames.next(Long.MAX_VALUE);
       } catch (EOFException e) {
-        r = null;
+        // the end of this segment: the record is in the next one
       }
       if (r == null) {
-        throw new IOException("Receive log " + file + " ends before record " + frames.offset + " that it announced");
+        Path nextFile = nextSegment(frames.offset);
+        if (nextFile == null) {
+          throw new IOException("Receive log " + dir + " ends before record " + frames.offset + " that it announced");
+        }
+        frames.close();
+        frames = new FrameReader(nextFile, frames.offset, MAGIC.length);
+        return next();
       }
       return r;
     }
@@ -242,6 +346,12 @@ public final class FileReceiveLog implements ReceiveLog {
     public void close() throws IOException {
       frames.close();
     }
+  }
+
+  /** The segment starting at {@code offset}, if the log has rolled there. */
+  private synchronized Path nextSegment(long offset) {
+    Segment s = segments.get(offset);
+    return s == null ? null : s.file;
   }
 
   /**

@@ -89,6 +89,70 @@ class FileReceiveLogTest {
     assertTrue(e.getMessage().contains("does not start with the receive-log header"), e.getMessage());
   }
 
+  @Test
+  void segmentsRollAreReadAcrossAndSurviveReopening() throws IOException {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      lines.add("line " + i);
+    }
+    try (FileReceiveLog log = FileReceiveLog.open(dir, 4_096)) {
+      for (String line : lines) {
+        log.append(List.of(line), 1);
+      }
+      assertEquals(lines, readFrom(log, 0).stream().map(LogRecord::line).toList());
+      assertEquals("line 2500", readFrom(log, 2_500).get(0).line(), "a cursor seeks into a later segment");
+    }
+    List<String> segments = segmentNames();
+    assertTrue(segments.size() > 5, segments.toString());
+    assertEquals("00000000000000000000.log", segments.get(0));
+    try (FileReceiveLog log = FileReceiveLog.open(dir, 4_096)) {
+      assertEquals(3_000, log.endOffset());
+      log.append(List.of("after reopening"), 2);
+      assertEquals("after reopening", readFrom(log, 3_000).get(0).line());
+    }
+    assertEquals(3_001, FileReceiveLog.readAll(dir).size());
+  }
+
+  @Test
+  void trimmingDropsWholeSegmentsBelowTheOffsetOnly() throws IOException {
+    try (FileReceiveLog log = FileReceiveLog.open(dir, 4_096)) {
+      for (int i = 0; i < 2_000; i++) {
+        log.append(List.of("line " + i), 1);
+      }
+      log.trimBefore(1_000);
+      long start = log.startOffset();
+      assertTrue(start > 0 && start <= 1_000, "start " + start);
+      assertEquals("line 1000", readFrom(log, 1_000).get(0).line(), "everything from the trim offset stays");
+      IOException e = assertThrows(IOException.class, () -> log.cursor(start - 1));
+      assertTrue(e.getMessage().contains("was trimmed"), e.getMessage());
+      log.trimBefore(Long.MAX_VALUE);
+      assertEquals(1, segmentNames().size(), "the segment being written is never trimmed");
+      log.append(List.of("still appending"), 2);
+    }
+    try (FileReceiveLog log = FileReceiveLog.open(dir, 4_096)) {
+      assertEquals(2_001, log.endOffset());
+      assertEquals("still appending", readFrom(log, 2_000).get(0).line());
+    }
+  }
+
+  @Test
+  void aMissingMiddleSegmentIsAGapNamedOnOpen() throws IOException {
+    try (FileReceiveLog log = FileReceiveLog.open(dir, 4_096)) {
+      for (int i = 0; i < 2_000; i++) {
+        log.append(List.of("line " + i), 1);
+      }
+    }
+    Files.delete(dir.resolve(segmentNames().get(2)));
+    IOException e = assertThrows(IOException.class, () -> FileReceiveLog.open(dir, 4_096));
+    assertTrue(e.getMessage().contains("has a gap"), e.getMessage());
+  }
+
+  private List<String> segmentNames() throws IOException {
+    try (var files = Files.list(dir)) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+  }
+
   private static List<LogRecord> readFrom(ReceiveLog log, long offset) throws IOException {
     List<LogRecord> out = new ArrayList<>();
     try (ReceiveLog.Cursor c = log.cursor(offset)) {
