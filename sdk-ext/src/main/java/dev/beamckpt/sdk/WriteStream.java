@@ -109,13 +109,13 @@ public final class WriteStream<K, V> {
     }
   }
 
-  /** Where the result table lives in runner state, a batch at most every trigger interval (1 s if unset). */
+  /** Where the result table lives in runner state, a batch at most every runner interval. */
   private static Duration batchInterval(Trigger trigger, String name) {
     if (trigger.isAvailableNow()) {
       throw new IllegalArgumentException("Query '" + name + "': --trigger=availableNow needs the Direct runner;"
           + " on this runner the query runs until stopped. Use a processing-time trigger, e.g. --trigger=\"10 seconds\".");
     }
-    return Duration.millis(Math.max(1000, trigger.interval().toMillis()));
+    return Duration.millis(trigger.runnerInterval().toMillis());
   }
 
   private BatchCommitter committer(StreamingQueryOptions options) {

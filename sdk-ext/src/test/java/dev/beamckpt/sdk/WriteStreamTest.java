@@ -30,7 +30,17 @@ class WriteStreamTest {
     assertTrue(e.getMessage().contains("default trigger, which never fires on a stream"), e.getMessage());
   }
 
-  private static PCollection<String> words() {
-    return Pipeline.create(PipelineOptionsFactory.create()).apply(Create.of("hello", "world"));
+  @Test
+  void availableNowIsRefusedWhereTheRunnerBatchesByItself() {
+    PCollection<KV<String, Long>> counts = words("--runner=FlinkRunner", "--trigger=availableNow")
+        .apply(QueryWindowing.global(OutputMode.COMPLETE)).apply(Count.perElement());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> WriteStream.of(counts).queryName("counts").outputMode(OutputMode.COMPLETE).start());
+    assertTrue(e.getMessage().contains("--trigger=availableNow needs the Direct runner"), e.getMessage());
+  }
+
+  private static PCollection<String> words(String... args) {
+    PipelineOptionsFactory.register(StreamingQueryOptions.class);
+    return Pipeline.create(PipelineOptionsFactory.fromArgs(args).create()).apply(Create.of("hello", "world"));
   }
 }

@@ -28,6 +28,14 @@ public record Trigger(Duration interval, boolean isAvailableNow) {
     return processingTime(Intervals.parse(t, "--trigger"));
   }
 
+  /**
+   * The period of a runner that makes batches by itself, from its own checkpoints (Flink): the
+   * interval, but at least a second, since every batch costs a checkpoint.
+   */
+  public Duration runnerInterval() {
+    return interval.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : interval;
+  }
+
   @Override
   public String toString() {
     return isAvailableNow ? "availableNow" : "ProcessingTime(" + interval.toMillis() + " ms)";

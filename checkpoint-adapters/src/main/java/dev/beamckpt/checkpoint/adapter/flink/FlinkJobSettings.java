@@ -35,7 +35,7 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
     // 2.63): read unbounded sources through the SDF wrapper instead.
     ExperimentalOptions.addExperiment(flink.as(ExperimentalOptions.class), "use_sdf_read");
     if (flink.getCheckpointingInterval() <= 0) {
-      flink.setCheckpointingInterval(Math.max(1000, spec.trigger().interval().toMillis()));
+      flink.setCheckpointingInterval(spec.trigger().runnerInterval().toMillis());
     }
     flink.setCheckpointingMode("EXACTLY_ONCE");
     if (flink.getParallelism() <= 0) {
