@@ -162,7 +162,7 @@ final class FlinkQueryExecution implements QueryExecution {
   }
 
   private void findJob() throws IOException {
-    Optional<String> found = rest.activeJobNamed(job.jobName());
+    Optional<String> found = rest.runningJobNamed(job.jobName());
     if (found.isEmpty()) {
       return;
     }

@@ -30,15 +30,14 @@ public final class FlinkRest {
     return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET());
   }
 
-  /** The id of the newest job called {@code name} that has not ended. */
-  public Optional<String> activeJobNamed(String name) throws IOException {
+  /**
+   * The id of the newest running job called {@code name}. (Before it runs, Flink answers questions
+   * about its checkpoints with an error it also logs.)
+   */
+  public Optional<String> runningJobNamed(String name) throws IOException {
     JsonNode best = null;
     for (JsonNode job : get("/jobs/overview").path("jobs")) {
-      boolean ended = switch (job.path("state").asText()) {
-        case "FINISHED", "CANCELED", "FAILED" -> true;
-        default -> false;
-      };
-      if (!ended && name.equals(job.path("name").asText())
+      if ("RUNNING".equals(job.path("state").asText()) && name.equals(job.path("name").asText())
           && (best == null || job.path("start-time").asLong() > best.path("start-time").asLong())) {
         best = job;
       }
