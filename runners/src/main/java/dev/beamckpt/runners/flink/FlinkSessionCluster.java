@@ -1,6 +1,7 @@
 package dev.beamckpt.runners.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.beamckpt.checkpoint.adapter.flink.ClassPathEntry;
 import dev.beamckpt.checkpoint.adapter.flink.FlinkRest;
 import dev.beamckpt.runners.JvmOptions;
 import java.io.File;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,9 +59,8 @@ public final class FlinkSessionCluster {
    * {@code lib/} offers a job, so that a job must bring Beam and its own classes in a job jar.
    */
   public static String flinkOnlyClassPath() {
-    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .filter(e -> !new File(e).isDirectory())
-        .filter(e -> !e.contains("/dev/beamckpt/") && !e.contains("/org/apache/beam/"))
+    return ClassPathEntry.all().stream()
+        .filter(e -> new File(e).isFile() && !ClassPathEntry.holds(e, "dev/beamckpt/") && !ClassPathEntry.holds(e, "org/apache/beam/"))
         .collect(Collectors.joining(File.pathSeparator));
   }
 

@@ -2,7 +2,6 @@ package dev.beamckpt.checkpoint.adapter.flink;
 
 import dev.beamckpt.checkpoint.CheckpointOptions;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -97,18 +96,13 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
   }
 
   /**
-   * What a remote job ships: this project's classes (directories, which Beam zips, and our own
-   * jars). Their dependencies (Beam, Flink) must be on the cluster's class path, as they are on
-   * one started with {@code bin/flink-cluster}.
+   * What a remote job ships: the class path entries holding this project's classes (directories,
+   * which Beam zips, and jars). Their dependencies (Beam, Flink) must be on the cluster's class
+   * path, as they are on one started with {@code bin/flink-cluster}; any other cluster takes the
+   * shaded job jar through {@code --filesToStage}.
    */
   private static List<String> projectClassPath() {
-    List<String> files = new ArrayList<>();
-    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-      if (new File(entry).isDirectory() || entry.contains(File.separator + "dev" + File.separator + "beamckpt" + File.separator)) {
-        files.add(entry);
-      }
-    }
-    return files;
+    return ClassPathEntry.all().stream().filter(e -> ClassPathEntry.holds(e, "dev/beamckpt/")).toList();
   }
 
   private static int freePort() throws IOException {
