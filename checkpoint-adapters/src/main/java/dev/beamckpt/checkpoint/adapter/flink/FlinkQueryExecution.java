@@ -75,6 +75,7 @@ final class FlinkQueryExecution implements QueryExecution {
 
   static FlinkQueryExecution start(QuerySpec spec) throws IOException {
     String runId = UUID.randomUUID().toString();
+    FlinkJobSettings.refuseEventTimeWindows(spec);
     CheckpointLocation location = spec.openLocation();
     try {
       Path stateDir = location != null ? location.storage().localDirectory(CheckpointLocation.STATE) : null;

@@ -13,6 +13,11 @@ import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +61,18 @@ class FlinkJobSettingsTest {
     assertEquals(restore.directory().toUri().toString(), flink.getSavepointPath());
     assertEquals("rocksdb", flink.getStateBackend());
     assertEquals(2000, flink.getCheckpointingInterval(), "an explicit interval wins over the trigger");
+  }
+
+  @Test
+  void eventTimeWindowsAreRefusedBeforeSubmission() {
+    QuerySpec spec = spec("--runner=FlinkRunner");
+    spec.pipeline().apply(Create.of(KV.of("a", 1), KV.of("b", 2)))
+        .apply(Window.into(FixedWindows.of(org.joda.time.Duration.standardMinutes(10))))
+        .apply(GroupByKey.create());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> FlinkJobSettings.refuseEventTimeWindows(spec));
+    assertTrue(e.getMessage().contains("event-time windows (FixedWindows)") && e.getMessage().contains("DirectRunner"),
+        e.getMessage());
   }
 
   @Test
