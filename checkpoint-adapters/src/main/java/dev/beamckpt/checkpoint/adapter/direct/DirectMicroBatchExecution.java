@@ -10,15 +10,14 @@ import dev.beamckpt.checkpoint.source.LoggedSource;
 import dev.beamckpt.checkpoint.source.LoggedSources;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
+import dev.beamckpt.checkpoint.execution.ProgressHistory;
 import dev.beamckpt.checkpoint.execution.QueryExecution;
 import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.execution.QueryStatus;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 final class DirectMicroBatchExecution implements QueryExecution {
   private static final Logger LOG = LoggerFactory.getLogger(DirectMicroBatchExecution.class);
-  private static final int RECENT_PROGRESS = 100;
   private static final long IDLE_POLL_MS = 50;
   /** availableNow stops once every source has ended or been quiet this long. */
   private static final long AVAILABLE_NOW_QUIET_MS = 2000;
@@ -57,7 +55,7 @@ final class DirectMicroBatchExecution implements QueryExecution {
   private final String runId = UUID.randomUUID().toString();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final Object wakeup = new Object();
-  private final Deque<QueryProgress> recent = new ArrayDeque<>();
+  private final ProgressHistory recent = new ProgressHistory();
   private final Thread thread;
 
   private PipelineResult result;
@@ -251,12 +249,7 @@ final class DirectMicroBatchExecution implements QueryExecution {
           inputRows, inputRows / seconds, inputRows / Math.max(0.001, (addStart - processStart) / 1000.0), durations,
           eventTime, List.of(new QueryProgress.StateOperator(spec.sink().stateRows(), spec.sink().updatedRows())),
           sourceProgress, new QueryProgress.Sink(spec.sink().description(), outputRows));
-      synchronized (recent) {
-        if (recent.size() == RECENT_PROGRESS) {
-          recent.removeFirst();
-        }
-        recent.addLast(progress);
-      }
+      recent.add(progress);
       LOG.info("Batch {} committed: {}", batchId, progress.json());
     }
   }
@@ -368,16 +361,12 @@ final class DirectMicroBatchExecution implements QueryExecution {
 
   @Override
   public Optional<QueryProgress> lastProgress() {
-    synchronized (recent) {
-      return Optional.ofNullable(recent.peekLast());
-    }
+    return recent.last();
   }
 
   @Override
   public List<QueryProgress> recentProgress() {
-    synchronized (recent) {
-      return List.copyOf(recent);
-    }
+    return recent.all();
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
 import dev.beamckpt.checkpoint.log.SourceOffset;
+import dev.beamckpt.checkpoint.execution.ProgressHistory;
 import dev.beamckpt.checkpoint.execution.QueryExecution;
 import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
@@ -17,9 +18,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +39,6 @@ import org.slf4j.LoggerFactory;
 final class FlinkQueryExecution implements QueryExecution {
   private static final Logger LOG = LoggerFactory.getLogger(FlinkQueryExecution.class);
   private static final long POLL_MS = 300;
-  private static final int RECENT_PROGRESS = 100;
   private static final Duration SAVEPOINT_TIMEOUT = Duration.ofMinutes(2);
 
   private final QuerySpec spec;
@@ -52,7 +50,7 @@ final class FlinkQueryExecution implements QueryExecution {
   private final FlinkRest rest;
   private final CountDownLatch jobEnded = new CountDownLatch(1);
   private final CountDownLatch terminated = new CountDownLatch(1);
-  private final Deque<QueryProgress> recent = new ArrayDeque<>();
+  private final ProgressHistory recent = new ProgressHistory();
   private final Object lock = new Object();
 
   private volatile String jobId;
@@ -221,12 +219,7 @@ final class FlinkQueryExecution implements QueryExecution {
     QueryProgress progress = new QueryProgress(location.metadata().id(), runId, spec.name(),
         Instant.ofEpochMilli(commit.committedAtMs()).toString(), batchId, commit.numInputRows(), 0, 0, durations, Map.of(),
         List.of(), sources, new QueryProgress.Sink("in the Flink job", commit.numOutputRows()));
-    synchronized (recent) {
-      if (recent.size() == RECENT_PROGRESS) {
-        recent.removeFirst();
-      }
-      recent.addLast(progress);
-    }
+    recent.add(progress);
     LOG.info("Batch {} committed: {}", batchId, progress.json());
   }
 
@@ -252,26 +245,17 @@ final class FlinkQueryExecution implements QueryExecution {
 
   @Override
   public Optional<QueryProgress> lastProgress() {
-    synchronized (recent) {
-      return Optional.ofNullable(recent.peekLast());
-    }
+    return recent.last();
   }
 
   @Override
   public List<QueryProgress> recentProgress() {
-    synchronized (recent) {
-      return List.copyOf(recent);
-    }
+    return recent.all();
   }
 
   @Override
   public boolean isActive() {
     return terminated.getCount() > 0;
-  }
-
-  /** The Flink job's id, once the driver has found it. */
-  Optional<String> jobId() {
-    return Optional.ofNullable(jobId);
   }
 
   @Override
