@@ -73,9 +73,9 @@ final class FlinkQueryExecution implements QueryExecution {
 
   static FlinkQueryExecution start(QuerySpec spec) throws IOException {
     String runId = UUID.randomUUID().toString();
-    FlinkJobSettings.refuseEventTimeWindows(spec);
-    CheckpointLocation location = spec.openLocation();
+    CheckpointLocation location = spec.openLocation(); // a location of another pipeline is the first error to report
     try {
+      FlinkJobSettings.refuseEventTimeWindows(spec);
       Path stateDir = location != null ? location.storage().localDirectory(CheckpointLocation.STATE) : null;
       FlinkRestorePoint restore = stateDir != null ? FlinkRestorePoint.latest(stateDir).orElse(null) : null;
       FlinkJobSettings job = FlinkJobSettings.apply(spec, stateDir, restore, runId);
