@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A location written on the Direct runner continues on Flink: Flink has no state of its own yet,
  * so its source replays the receive log from the start into Flink state; batch ids continue. A
- * different pipeline on that location is refused before a Flink job is submitted.
+ * different pipeline on that location is refused before a Flink job is submitted, and so is an
+ * event-time windowed query on Flink (Beam 2.62's Flink runner would never close its windows).
  */
 class RunnerMoveTest {
   @TempDir Path tmp;
@@ -51,6 +52,12 @@ class RunnerMoveTest {
       assertTrue(err.contains("query 'wordcount'") && err.contains("this query 'windowed-wordcount'"), err);
       assertEquals(stateBefore, list(location.resolve("state")), "no Flink job ran for the refused query");
       assertEquals(2, Locations.runs(location).size());
+
+      QueryProcess windowed = QueryProcess.start(WindowedWordCount.class, "--runner=FlinkRunner",
+          "--port=" + server.port(), "--checkpointLocation=" + tmp.resolve("windowed"), "--trigger=1 second");
+      assertEquals(2, windowed.awaitExit(Duration.ofSeconds(90)), windowed.stderr());
+      assertTrue(windowed.stderr().contains("aggregates in event-time windows (FixedWindows)")
+          && windowed.stderr().contains("Run this query on the DirectRunner"), windowed.stderr());
     }
   }
 
