@@ -21,6 +21,8 @@ public final class BatchCommitter implements Serializable {
   private final String locationUri;
   private final List<String> sourceIds;
   private final int minBatchesToRetain;
+  /** Opened once per task (reading the metadata), not per batch. */
+  private transient CheckpointLocation location;
 
   public BatchCommitter(String locationUri, List<String> sourceIds, int minBatchesToRetain) {
     this.locationUri = locationUri;
@@ -30,8 +32,14 @@ public final class BatchCommitter implements Serializable {
 
   /** The id of the first batch of a query with no batch counter in runner state: after the last commit. */
   public long firstBatchId() throws IOException {
-    CheckpointLocation location = CheckpointLocation.readOnly(locationUri);
-    return location.commits().latestBatchId().orElse(0L) + 1;
+    return location().commits().latestBatchId().orElse(0L) + 1;
+  }
+
+  private synchronized CheckpointLocation location() throws IOException {
+    if (location == null) {
+      location = CheckpointLocation.readOnly(locationUri);
+    }
+    return location;
   }
 
   /**
@@ -39,7 +47,7 @@ public final class BatchCommitter implements Serializable {
    * a restore keeps its first record.
    */
   public void commit(long batchId, long batchTimestampMs, long outputRows) throws IOException {
-    CheckpointLocation location = CheckpointLocation.readOnly(locationUri);
+    CheckpointLocation location = location();
     if (location.commits().get(batchId).isPresent()) {
       return;
     }

@@ -10,8 +10,7 @@ import dev.beamckpt.checkpoint.source.LoggedSource;
 import dev.beamckpt.checkpoint.source.LoggedSources;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
-import dev.beamckpt.checkpoint.execution.ProgressHistory;
-import dev.beamckpt.checkpoint.execution.QueryExecution;
+import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
 import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.execution.QueryStatus;
@@ -21,9 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.PipelineResult;
@@ -38,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * Recovery replays the retained committed batches with the sink muted, then re-runs a planned but
  * uncommitted batch with its recorded offsets, and continues from there.
  */
-final class DirectMicroBatchExecution implements QueryExecution {
+final class DirectMicroBatchExecution extends AbstractQueryExecution {
   private static final Logger LOG = LoggerFactory.getLogger(DirectMicroBatchExecution.class);
   private static final long IDLE_POLL_MS = 50;
   /** availableNow stops once every source has ended or been quiet this long. */
@@ -46,23 +43,16 @@ final class DirectMicroBatchExecution implements QueryExecution {
   /** How long stop() lets a batch in flight finish before abandoning it (it re-runs on restart). */
   private static final long STOP_GRACE_MS = 10_000;
 
-  private final QuerySpec spec;
   private final CheckpointLocation location;
   private final RecoveryPlan recovery;
   private final Map<String, SourceChannel> channels;
   private final Map<String, String> descriptions;
-  private final String id;
-  private final String runId = UUID.randomUUID().toString();
-  private final CountDownLatch terminated = new CountDownLatch(1);
   private final Object wakeup = new Object();
-  private final ProgressHistory recent = new ProgressHistory();
   private final Thread thread;
 
   private PipelineResult result;
   private volatile boolean stopRequested;
   private volatile long stopRequestedAt;
-  private volatile Throwable failure;
-  private volatile QueryStatus status = new QueryStatus("Initializing sources", false, false);
 
   private long lastBatchId;
   private long watermarkMs = Long.MIN_VALUE;
@@ -70,12 +60,11 @@ final class DirectMicroBatchExecution implements QueryExecution {
 
   private DirectMicroBatchExecution(QuerySpec spec, CheckpointLocation location, RecoveryPlan recovery,
       Map<String, SourceChannel> channels, Map<String, String> descriptions) {
-    this.spec = spec;
+    super(spec, location, UUID.randomUUID().toString(), new QueryStatus("Initializing sources", false, false));
     this.location = location;
     this.recovery = recovery;
     this.channels = channels;
     this.descriptions = descriptions;
-    this.id = location != null ? location.metadata().id() : UUID.randomUUID().toString();
     this.thread = new Thread(this::runLoop, "query-" + spec.name());
     channels.keySet().forEach(s -> endOffsets.put(s, 0L));
   }
@@ -119,7 +108,7 @@ final class DirectMicroBatchExecution implements QueryExecution {
   private void launch() throws IOException {
     if (location != null) {
       String restored = recovery.lastCommitted() > 0 ? "commits/" + recovery.lastCommitted() : null;
-      location.runs().append(new RunInfo(runId, "DirectRunner", System.currentTimeMillis(),
+      location.runs().append(new RunInfo(runId(), "DirectRunner", System.currentTimeMillis(),
           LocalStorage.processDescription(), recovery.lastCommitted() > 0 ? recovery.lastCommitted() : -1, restored, null));
     }
     spec.pipeline().getOptions().as(StreamingOptions.class).setStreaming(true);
@@ -245,7 +234,7 @@ final class DirectMicroBatchExecution implements QueryExecution {
       double seconds = Math.max(1, end - t0) / 1000.0;
       Map<String, String> eventTime = seq.batchWatermarkMs() == Long.MIN_VALUE
           ? Map.of() : Map.of("watermark", Instant.ofEpochMilli(seq.batchWatermarkMs()).toString());
-      QueryProgress progress = new QueryProgress(id, runId, spec.name(), Instant.ofEpochMilli(t0).toString(), batchId,
+      QueryProgress progress = new QueryProgress(id(), runId(), spec.name(), Instant.ofEpochMilli(t0).toString(), batchId,
           inputRows, inputRows / seconds, inputRows / Math.max(0.001, (addStart - processStart) / 1000.0), durations,
           eventTime, List.of(new QueryProgress.StateOperator(spec.sink().stateRows(), spec.sink().updatedRows())),
           sourceProgress, new QueryProgress.Sink(spec.sink().description(), outputRows));
@@ -326,7 +315,7 @@ final class DirectMicroBatchExecution implements QueryExecution {
         LOG.warn("Releasing {}: {}", location.uri(), e.getMessage());
       }
     }
-    terminated.countDown();
+    markTerminated();
   }
 
   private static void closeQuietly(Iterable<SourceChannel> channels) {
@@ -340,41 +329,6 @@ final class DirectMicroBatchExecution implements QueryExecution {
   }
 
   @Override
-  public String id() {
-    return id;
-  }
-
-  @Override
-  public String runId() {
-    return runId;
-  }
-
-  @Override
-  public String name() {
-    return spec.name();
-  }
-
-  @Override
-  public QueryStatus status() {
-    return status;
-  }
-
-  @Override
-  public Optional<QueryProgress> lastProgress() {
-    return recent.last();
-  }
-
-  @Override
-  public List<QueryProgress> recentProgress() {
-    return recent.all();
-  }
-
-  @Override
-  public boolean isActive() {
-    return terminated.getCount() > 0;
-  }
-
-  @Override
   public void stop() {
     if (!stopRequested) {
       stopRequestedAt = System.currentTimeMillis();
@@ -383,21 +337,7 @@ final class DirectMicroBatchExecution implements QueryExecution {
     synchronized (wakeup) {
       wakeup.notifyAll();
     }
-    try {
-      terminated.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  @Override
-  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-    return terminated.await(timeout, unit);
-  }
-
-  @Override
-  public Optional<Throwable> exception() {
-    return Optional.ofNullable(failure);
+    awaitTerminated();
   }
 
   /** stop() arrived while a batch waited for the pipeline; the batch is left to run on restart. */

@@ -8,8 +8,7 @@ import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
 import dev.beamckpt.checkpoint.log.SourceOffset;
-import dev.beamckpt.checkpoint.execution.ProgressHistory;
-import dev.beamckpt.checkpoint.execution.QueryExecution;
+import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
 import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.execution.QueryStatus;
@@ -36,37 +35,30 @@ import org.slf4j.LoggerFactory;
  * {@link #stop()} stops the job with a savepoint in {@code state/savepoints}, so nothing is lost;
  * if that fails, it cancels, and the retained checkpoints remain to resume from.
  */
-final class FlinkQueryExecution implements QueryExecution {
+final class FlinkQueryExecution extends AbstractQueryExecution {
   private static final Logger LOG = LoggerFactory.getLogger(FlinkQueryExecution.class);
   private static final long POLL_MS = 300;
   private static final Duration SAVEPOINT_TIMEOUT = Duration.ofMinutes(2);
 
-  private final QuerySpec spec;
   private final CheckpointLocation location;
   private final Path stateDir;
   private final FlinkRestorePoint restore;
-  private final String runId;
   private final FlinkJobSettings job;
   private final FlinkRest rest;
   private final CountDownLatch jobEnded = new CountDownLatch(1);
-  private final CountDownLatch terminated = new CountDownLatch(1);
-  private final ProgressHistory recent = new ProgressHistory();
   private final Object lock = new Object();
 
   private volatile String jobId;
   private volatile boolean stopRequested;
-  private volatile Throwable failure;
-  private volatile QueryStatus status = new QueryStatus("Submitting the Flink job", false, false);
   private long reportedBatch;
   private JsonNode lastCheckpoint = MissingNode.getInstance();
 
   private FlinkQueryExecution(QuerySpec spec, CheckpointLocation location, Path stateDir, FlinkRestorePoint restore,
       String runId, FlinkJobSettings job) {
-    this.spec = spec;
+    super(spec, location, runId, new QueryStatus("Submitting the Flink job", false, false));
     this.location = location;
     this.stateDir = stateDir;
     this.restore = restore;
-    this.runId = runId;
     this.job = job;
     this.rest = new FlinkRest(job.restAddress());
   }
@@ -156,7 +148,7 @@ final class FlinkQueryExecution implements QueryExecution {
           LOG.warn("Releasing {}: {}", location.uri(), e.getMessage());
         }
       }
-      terminated.countDown();
+      markTerminated();
     }
   }
 
@@ -171,7 +163,7 @@ final class FlinkQueryExecution implements QueryExecution {
     }
     String restored = restore == null ? null : restore.relativeTo(stateDir.getParent());
     if (location != null) {
-      location.runs().append(new RunInfo(runId, "FlinkRunner", System.currentTimeMillis(), LocalStorage.processDescription(),
+      location.runs().append(new RunInfo(runId(), "FlinkRunner", System.currentTimeMillis(), LocalStorage.processDescription(),
           reportedBatch > 0 ? reportedBatch : -1, restored, jobId));
     }
     LOG.info("Query '{}' runs as Flink job {} ({}){}", spec.name(), jobId, rest.baseUrl(),
@@ -216,46 +208,11 @@ final class FlinkQueryExecution implements QueryExecution {
     if (checkpoint.has("end_to_end_duration")) {
       durations.put("checkpoint", checkpoint.path("end_to_end_duration").asLong());
     }
-    QueryProgress progress = new QueryProgress(location.metadata().id(), runId, spec.name(),
+    QueryProgress progress = new QueryProgress(id(), runId(), spec.name(),
         Instant.ofEpochMilli(commit.committedAtMs()).toString(), batchId, commit.numInputRows(), 0, 0, durations, Map.of(),
         List.of(), sources, new QueryProgress.Sink("in the Flink job", commit.numOutputRows()));
     recent.add(progress);
     LOG.info("Batch {} committed: {}", batchId, progress.json());
-  }
-
-  @Override
-  public String id() {
-    return location != null ? location.metadata().id() : runId;
-  }
-
-  @Override
-  public String runId() {
-    return runId;
-  }
-
-  @Override
-  public String name() {
-    return spec.name();
-  }
-
-  @Override
-  public QueryStatus status() {
-    return status;
-  }
-
-  @Override
-  public Optional<QueryProgress> lastProgress() {
-    return recent.last();
-  }
-
-  @Override
-  public List<QueryProgress> recentProgress() {
-    return recent.all();
-  }
-
-  @Override
-  public boolean isActive() {
-    return terminated.getCount() > 0;
   }
 
   @Override
@@ -270,11 +227,7 @@ final class FlinkQueryExecution implements QueryExecution {
         Thread.currentThread().interrupt();
       }
     }
-    try {
-      terminated.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    awaitTerminated();
   }
 
   private void stopJob() throws IOException, InterruptedException {
@@ -307,15 +260,5 @@ final class FlinkQueryExecution implements QueryExecution {
       }
       return jobId;
     }
-  }
-
-  @Override
-  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-    return terminated.await(timeout, unit);
-  }
-
-  @Override
-  public Optional<Throwable> exception() {
-    return Optional.ofNullable(failure);
   }
 }

@@ -1,0 +1,88 @@
+package dev.beamckpt.checkpoint.execution;
+
+import dev.beamckpt.checkpoint.CheckpointLocation;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every adapter's running query shares: its identity, status, recent progress, failure and
+ * the latch that marks its end. Subclasses drive the runner and call {@link #markTerminated()}.
+ */
+public abstract class AbstractQueryExecution implements QueryExecution {
+  protected final QuerySpec spec;
+  protected final ProgressHistory recent = new ProgressHistory();
+  protected volatile QueryStatus status;
+  protected volatile Throwable failure;
+  private final String id;
+  private final String runId;
+  private final CountDownLatch terminated = new CountDownLatch(1);
+
+  /** @param location the query's location (its id is the query's), or null */
+  protected AbstractQueryExecution(QuerySpec spec, CheckpointLocation location, String runId, QueryStatus initial) {
+    this.spec = spec;
+    this.id = location != null ? location.metadata().id() : runId;
+    this.runId = runId;
+    this.status = initial;
+  }
+
+  /** The query has ended: stop() and awaitTermination() return. */
+  protected final void markTerminated() {
+    terminated.countDown();
+  }
+
+  /** Waits for {@link #markTerminated()}; keeps the interrupt flag if interrupted. */
+  protected final void awaitTerminated() {
+    try {
+      terminated.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public String runId() {
+    return runId;
+  }
+
+  @Override
+  public String name() {
+    return spec.name();
+  }
+
+  @Override
+  public QueryStatus status() {
+    return status;
+  }
+
+  @Override
+  public Optional<QueryProgress> lastProgress() {
+    return recent.last();
+  }
+
+  @Override
+  public List<QueryProgress> recentProgress() {
+    return recent.all();
+  }
+
+  @Override
+  public boolean isActive() {
+    return terminated.getCount() > 0;
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    return terminated.await(timeout, unit);
+  }
+
+  @Override
+  public Optional<Throwable> exception() {
+    return Optional.ofNullable(failure);
+  }
+}
