@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beamckpt.checkpoint.log.CommitMetadata;
+import dev.beamckpt.checkpoint.log.RunInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +37,27 @@ class LocationDescriptionTest {
     assertTrue(d.contains("In use:                no"), d);
     assertTrue(d.contains("Resumable:             yes: the next run replays 1 retained batch(es) with output muted,"
         + " re-runs planned batch 2, and continues at batch 3"), d);
+  }
+
+  @Test
+  void flinkRestorePointsAndTheRunsThatUsedThemAreShown() throws IOException {
+    try (CheckpointLocation loc = CheckpointLocation.openForQuery(dir.toString(), "counts", COUNT, "test")) {
+      loc.offsets().add(1, batch(4));
+      loc.commits().add(1, new CommitMetadata(0, 1, 4, 3));
+      loc.runs().append(new RunInfo("r1", "FlinkRunner", 0, "1@host", 1, "state/savepoints/savepoint-ab-1", "job2"));
+    }
+    Path savepoint = Files.createDirectories(dir.resolve("state/savepoints/savepoint-ab-1"));
+    Files.writeString(savepoint.resolve("_metadata"), "x");
+    Files.setLastModifiedTime(savepoint.resolve("_metadata"), FileTime.fromMillis(1_000));
+    Path checkpoint = Files.createDirectories(dir.resolve("state/job2/chk-7"));
+    Files.writeString(checkpoint.resolve("_metadata"), "x");
+
+    String d = LocationDescription.describe(dir.toString());
+    assertTrue(d.contains("resumed after batch 1 from state/savepoints/savepoint-ab-1, job job2"), d);
+    assertTrue(d.contains("Flink state:           2 completed checkpoint(s)/savepoint(s), newest last:"), d);
+    assertTrue(d.indexOf("state/savepoints/savepoint-ab-1 (savepoint)") < d.indexOf("state/job2/chk-7"), d);
+    assertTrue(d.contains("Resumable:             yes: on Flink the next run restores state/job2/chk-7 and continues at"
+        + " batch 2; on the DirectRunner the next run replays 1 retained batch(es)"), d);
   }
 
   @Test

@@ -137,7 +137,9 @@ class FlinkClusterTest {
         if (sent == 13_000) {
           awaitCommit(location, query);
           cancel(jobId);
-          query.awaitExit(Duration.ofSeconds(60));
+          assertEquals(1, query.awaitExit(Duration.ofSeconds(60)), query.stderr());
+          assertTrue(query.stderr().contains("Flink job " + jobId + " was cancelled outside the query")
+              && query.stderr().contains("start the query again with the same options to resume"), query.stderr());
           query = QueryProcess.start(WordCount.class, args);
         }
         Thread.sleep(20);
