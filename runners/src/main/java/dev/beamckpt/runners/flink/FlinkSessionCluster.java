@@ -74,7 +74,7 @@ public final class FlinkSessionCluster {
     Files.createDirectories(dir.resolve("conf"));
     Properties state = new Properties();
     state.setProperty("classpath", classPath);
-    for (String port : List.of("rest", "jobmanager.rpc", "blob", "taskmanager.rpc", "taskmanager.data")) {
+    for (String port : List.of("rest", "jobmanager.rpc", "blob")) {
       state.setProperty(port + ".port", String.valueOf(freePort()));
     }
     FlinkSessionCluster cluster = new FlinkSessionCluster(dir, state);
@@ -121,13 +121,23 @@ public final class FlinkSessionCluster {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (before.containsAll(taskManagerIds())) {
       if (!taskManagerAlive()) {
-        throw new IOException("The Flink TaskManager exited at start; see " + dir.resolve("taskmanager.log"));
+        throw new IOException("The Flink TaskManager exited at start; see " + dir.resolve("taskmanager.log") + logTail());
       }
       if (System.nanoTime() > deadline) {
         throw new IOException("The new TaskManager did not register within " + START_TIMEOUT.toSeconds() + " s; see "
-            + dir.resolve("taskmanager.log"));
+            + dir.resolve("taskmanager.log") + logTail());
       }
       Thread.sleep(200);
+    }
+  }
+
+  /** The end of the TaskManager's log, so a failure in CI shows its cause. */
+  private String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(dir.resolve("taskmanager.log"));
+      return "\n  ..." + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "";
     }
   }
 
@@ -270,8 +280,10 @@ public final class FlinkSessionCluster {
     c.put("blob.server.port", String.valueOf(port("blob")));
     c.put("taskmanager.host", "localhost");
     c.put("taskmanager.bind-host", "localhost");
-    c.put("taskmanager.rpc.port", String.valueOf(port("taskmanager.rpc")));
-    c.put("taskmanager.data.port", String.valueOf(port("taskmanager.data")));
+    // Each TaskManager binds ports the OS picks when it starts: one started right after a SIGKILL
+    // must not wait for the dead one's ports to be released.
+    c.put("taskmanager.rpc.port", "0");
+    c.put("taskmanager.data.port", "0");
     c.put("taskmanager.numberOfTaskSlots", "2");
     c.put("taskmanager.cpu.cores", "2");
     c.put("taskmanager.memory.framework.heap.size", "128m");
