@@ -1,5 +1,7 @@
 package dev.beamckpt.it;
 
+import dev.beamckpt.io.socket.ZipfLines;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

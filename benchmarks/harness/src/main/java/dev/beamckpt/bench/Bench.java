@@ -1,0 +1,403 @@
+package dev.beamckpt.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code bin/bench [--quick] [--systems=a,b] [--sizes=10000,100000] [--repeats=N] [--out=dir]}:
+ * runs every system one after another on the same generated input and writes results.json,
+ * results.md and charts to {@code benchmarks/results/<date>/}.
+ */
+public final class Bench {
+  private final Plan plan;
+  private final Path root;
+  private final Path work;
+  private final List<Results.Throughput> throughput = new ArrayList<>();
+  private final List<Results.LatencyRecovery> latency = new ArrayList<>();
+  private final Map<Peer, String> tooSlow = new EnumMap<>(Peer.class);
+  private static final String SWEEP_TIMEOUT = "did not count the";
+
+  private Bench(Plan plan, Path root, Path work) {
+    this.plan = plan;
+    this.root = root;
+    this.work = work;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Plan plan = Plan.full();
+    Path root = Path.of(System.getProperty("bench.root", ".")).toAbsolutePath().normalize();
+    Path out = null;
+    for (String a : args) {
+      String v = a.contains("=") ? a.substring(a.indexOf('=') + 1) : "";
+      if (a.equals("--quick")) {
+        plan = Plan.quick();
+      } else if (a.startsWith("--systems=")) {
+        plan = withPeers(plan, Arrays.stream(v.split(",")).map(Peer::byId).toList());
+      } else if (a.startsWith("--sizes=")) {
+        plan = withSizes(plan, Arrays.stream(v.split(",")).map(Integer::parseInt).toList());
+      } else if (a.startsWith("--repeats=")) {
+        plan = withRepeats(plan, Integer.parseInt(v));
+      } else if (a.startsWith("--out=")) {
+        out = Path.of(v);
+      } else {
+        System.err.println("Unknown argument '" + a + "'. Usage: bin/bench [--quick] [--systems=" + String.join(",",
+            Arrays.stream(Peer.values()).map(p -> p.id).toList()) + "] [--sizes=10000,100000] [--repeats=N] [--out=DIR]");
+        System.exit(2);
+      }
+    }
+    if (out == null) {
+      // Only full runs are results to commit; a quick run checks the harness.
+      out = plan.mode().equals("quick") ? root.resolve("benchmarks/target/results-quick")
+          : root.resolve("benchmarks/results").resolve(LocalDate.now().toString());
+    }
+    Path work = Files.createTempDirectory("bench-");
+    Bench bench = new Bench(plan, root, work);
+    long t0 = System.nanoTime();
+    bench.runAll();
+    Report.write(out, plan, bench.throughput, bench.latency);
+    System.out.printf("%nWrote %s (results.json, results.md, charts) in %.0f s.%n", out, (System.nanoTime() - t0) / 1e9);
+    deleteTree(work);
+  }
+
+  private void runAll() throws IOException {
+    for (int distinct : plan.distinctWords()) {
+      Workload w = new Workload(distinct, plan.streamLines());
+      for (int repeat = 1; repeat <= plan.repeatsAt(distinct); repeat++) {
+        // Peers alternate within a repeat, so a noisy minute on this shared machine hits all of them.
+        for (Peer peer : plan.peers()) {
+          if (tooSlow.containsKey(peer)) {
+            String why = "skipped: " + tooSlow.get(peer);
+            throughput.add(new Results.Throughput(peer.id, distinct, repeat, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                Double.NaN, -1, 0, Double.NaN, Double.NaN, 0, why));
+            continue;
+          }
+          say("%s, %,d distinct words, repeat %d: throughput", peer.id, distinct, repeat);
+          Results.Throughput t;
+          try {
+            t = measureThroughput(peer, w, repeat);
+          } catch (IOException | RuntimeException e) {
+            t = new Results.Throughput(peer.id, distinct, repeat, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                Double.NaN, -1, 0, Double.NaN, Double.NaN, 0, e.toString());
+          }
+          throughput.add(t);
+          say("  %s", t.error() != null ? "error: " + t.error()
+              : String.format("%,.0f lines/s, %,.0f words/s, %.1f CPU s per M words, peak %d MB",
+                  t.linesPerSecond(), t.wordsPerSecond(), t.cpuSecondsPerMillionWords(), t.peakRssBytes() >> 20));
+          if (t.error() != null && t.error().startsWith(SWEEP_TIMEOUT)) {
+            // Larger states only take longer: spend the hour on systems that finish.
+            tooSlow.put(peer, t.error() + " at " + distinct + " distinct words");
+            continue;
+          }
+          if (peer == Peer.CEILING || peer.checkpoints) {
+            say("%s, %,d distinct words, repeat %d: latency at %,d lines/s%s", peer.id, distinct, repeat,
+                plan.pacedRate(), peer.checkpoints ? ", then recovery after SIGKILL" : "");
+            Results.LatencyRecovery l;
+            try {
+              l = measureLatencyAndRecovery(peer, w, repeat);
+            } catch (IOException | RuntimeException e) {
+              l = failedLatency(peer, w, repeat, e.toString());
+            }
+            latency.add(l);
+            say("  %s", l.error() != null ? "error: " + l.error()
+                : String.format("p50 %.0f ms, p99 %.0f ms%s", l.p50Ms(), l.p99Ms(),
+                    l.recoverySeconds() == null ? "" : String.format(", recovered in %.1f s", l.recoverySeconds())));
+          }
+        }
+      }
+    }
+  }
+
+  private Results.Throughput measureThroughput(Peer peer, Workload w, int repeat) throws IOException {
+    Path location = work.resolve(peer.id + "-" + w.distinctWords + "-" + repeat + "-throughput");
+    try (Feed feed = Feed.open(); PeerProcess p = start(peer, feed, location, "throughput", w, repeat)) {
+      Feed.Connection conn = feed.accept(plan.slowLimit(), p::alive);
+      double startup = (System.currentTimeMillis() - p.startedMs) / 1000.0;
+      Thread feeder = daemon(() -> {
+        conn.feed(w.sweep, false, p::total, () -> allowedAhead(p));
+        conn.feed(w.stream, true, p::total, () -> allowedAhead(p));
+      });
+      try {
+        if (!p.await(() -> p.total() >= w.sweepWords, plan.slowLimit())) {
+          return failedThroughput(peer, w, repeat, startup, p, SWEEP_TIMEOUT + " " + w.sweepWords
+              + " words of the sweep within " + plan.slowLimit().toSeconds() + " s (counted " + p.total() + ")");
+        }
+        Feed.sleepMillis(plan.warmup().toMillis());
+        PeerProcess.Sample s0 = p.last();
+        double cpu0 = p.cpuSeconds();
+        long w0 = System.currentTimeMillis();
+        // A micro-batch system changes its output once per batch: the window spans at least two changes.
+        long measureEnd = System.currentTimeMillis() + plan.measure().toMillis();
+        long limit = System.currentTimeMillis() + plan.slowLimit().toMillis();
+        p.await(() -> System.currentTimeMillis() >= measureEnd
+            && p.samples().stream().filter(s -> s.ms() > s0.ms()).count() >= 2 || System.currentTimeMillis() > limit,
+            plan.slowLimit().plusSeconds(1));
+        PeerProcess.Sample s1 = p.last();
+        double cpu1 = p.cpuSeconds();
+        long w1 = System.currentTimeMillis();
+        long peak = p.peakRssBytes();
+        if (!p.alive()) {
+          return failedThroughput(peer, w, repeat, startup, p, "the peer exited; see " + logOf(peer, w, repeat, "throughput"));
+        }
+        double seconds = (s1.ms() - s0.ms()) / 1000.0;
+        double words = s1.total() - s0.total();
+        if (seconds <= 0 || words <= 0) {
+          return failedThroughput(peer, w, repeat, startup, p, "no output during the " + plan.measure().toSeconds() + " s window");
+        }
+        double wordsPerSecond = words / seconds;
+        List<PeerProcess.Checkpoint> inWindow = p.checkpoints().stream().filter(c -> c.seenMs() >= w0 && c.seenMs() <= w1).toList();
+        int checkpoints = p.checkpoints().size();
+        long locationBytes = peer.checkpoints ? sizeOf(location) : 0;
+        return new Results.Throughput(peer.id, w.distinctWords, repeat, startup, wordsPerSecond / w.wordsPerLine(),
+            wordsPerSecond, (cpu1 - cpu0) / (words / 1e6), (cpu1 - cpu0) / ((w1 - w0) / 1000.0), peak, checkpoints,
+            Stats.median(inWindow.stream().mapToDouble(PeerProcess.Checkpoint::durationMs).toArray()),
+            checkpointBytes(peer, location, inWindow, checkpoints, locationBytes), locationBytes, null);
+      } finally {
+        conn.close();
+      }
+    } finally {
+      deleteTree(location);
+    }
+  }
+
+  /**
+   * How far the feed may run ahead of the sink: twice what the sink showed over the last two
+   * seconds (about four trigger intervals of input at the current rate), at least a floor; a
+   * system's first batch is small and the allowance follows the rate it reaches.
+   */
+  private long allowedAhead(PeerProcess p) {
+    return Math.max(plan.minAheadWords(), 2 * p.countedInLast(2000));
+  }
+
+  private Results.Throughput failedThroughput(Peer peer, Workload w, int repeat, double startup, PeerProcess p, String why) {
+    return new Results.Throughput(peer.id, w.distinctWords, repeat, startup, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+        p.peakRssBytes(), p.checkpoints().size(), Double.NaN, Double.NaN, 0, why);
+  }
+
+  /** Flink's own size of its newest checkpoint if it reported one, else what the location holds per checkpoint. */
+  private static double checkpointBytes(Peer peer, Path location, List<PeerProcess.Checkpoint> inWindow, int checkpoints,
+      long locationBytes) throws IOException {
+    double[] reported = inWindow.stream().filter(c -> c.bytes() >= 0).mapToDouble(PeerProcess.Checkpoint::bytes).toArray();
+    if (reported.length > 0) {
+      return Stats.median(reported);
+    }
+    if (peer.flinkCheckpoints()) {
+      Path newest = newestCheckpoint(location.resolve("state"));
+      return newest == null ? Double.NaN : sizeOf(newest);
+    }
+    return checkpoints == 0 ? Double.NaN : (double) locationBytes / checkpoints;
+  }
+
+  private Results.LatencyRecovery measureLatencyAndRecovery(Peer peer, Workload w, int repeat) throws IOException {
+    Path location = work.resolve(peer.id + "-" + w.distinctWords + "-" + repeat + "-latency");
+    int markers = 0;
+    List<Double> latencies = new ArrayList<>();
+    try (Feed feed = Feed.open()) {
+      long hotBefore;
+      long linesSent;
+      try (PeerProcess p = start(peer, feed, location, "latency", w, repeat)) {
+        Feed.Connection conn = feed.accept(plan.slowLimit(), p::alive);
+        conn.feed(w.sweep, false, p::total, () -> allowedAhead(p));
+        linesSent = w.sweep.stream().mapToLong(Workload.Chunk::lines).sum();
+        if (!p.await(() -> p.total() >= w.sweepWords, plan.slowLimit())) {
+          return failedLatency(peer, w, repeat, "did not count the sweep within " + plan.slowLimit().toSeconds() + " s");
+        }
+        // Steady input: every 10 ms a tick's share of lines; every 100 ms a marker line of its own.
+        var zipf = w.pacedLines();
+        int perTick = Math.max(1, plan.pacedRate() / 100);
+        long ticks = plan.paced().toMillis() / 10;
+        long start = System.currentTimeMillis();
+        List<long[]> sent = new ArrayList<>();
+        for (long i = 0; i < ticks; i++) {
+          long due = start + i * 10;
+          long wait = due - System.currentTimeMillis();
+          if (wait > 0) {
+            Feed.sleepMillis(wait);
+          }
+          for (int k = 0; k < perTick; k++) {
+            String line = zipf.nextLine();
+            conn.sendLine(line, Workload.words(line));
+          }
+          linesSent += perTick;
+          if (i % 10 == 0) {
+            conn.sendLine(Probe.MARKER + markers, 1);
+            sent.add(new long[] {markers, System.currentTimeMillis()});
+            markers++;
+            linesSent++;
+          }
+        }
+        long expected = conn.wordsSent();
+        if (!p.await(() -> p.total() >= expected, Duration.ofSeconds(60))) {
+          return failedLatency(peer, w, repeat, "fell behind a steady " + plan.pacedRate() + " lines/s: counted "
+              + p.total() + " of " + expected + " words 60 s after the input ended");
+        }
+        long warm = start + 1000; // the first second's markers meet a cold JIT
+        for (long[] m : sent) {
+          Long seen = p.markerSeenMs(Probe.MARKER + m[0]);
+          if (seen != null && m[1] >= warm) {
+            latencies.add((double) (seen - m[1]));
+          }
+        }
+        double[] l = latencies.stream().mapToDouble(Double::doubleValue).toArray();
+        if (!peer.checkpoints) {
+          return new Results.LatencyRecovery(peer.id, w.distinctWords, repeat, plan.pacedRate(), l.length,
+              Stats.percentile(l, 50), Stats.percentile(l, 99), Stats.percentile(l, 100), null, null, null, null, null);
+        }
+        // Everything is counted; a crash must not lose it: wait for the checkpoint that covers it.
+        long countedAt = p.samples().stream().filter(s -> s.total() >= expected).findFirst().orElseThrow().ms();
+        if (!p.await(() -> p.checkpoints().stream().anyMatch(c -> c.seenMs() >= countedAt - 25), Duration.ofSeconds(30))) {
+          return failedLatency(peer, w, repeat, "no checkpoint within 30 s after all input was counted");
+        }
+        hotBefore = p.last().hot();
+        p.kill();
+        conn.close();
+        Results.LatencyRecovery recovery = recover(peer, feed, location, w, repeat, hotBefore);
+        long locationBytes = sizeOf(location);
+        return new Results.LatencyRecovery(peer.id, w.distinctWords, repeat, plan.pacedRate(), l.length,
+            Stats.percentile(l, 50), Stats.percentile(l, 99), Stats.percentile(l, 100), recovery.recoverySeconds(),
+            recovery.reconnectSeconds(), linesSent, locationBytes, recovery.error());
+      }
+    } finally {
+      deleteTree(location);
+    }
+  }
+
+  /** Restarts the peer on its location; one hot-word line every 50 ms until the sink shows more than before the kill. */
+  private Results.LatencyRecovery recover(Peer peer, Feed feed, Path location, Workload w, int repeat, long hotBefore)
+      throws IOException {
+    try (PeerProcess p = start(peer, feed, location, "recovery", w, repeat)) {
+      Feed.Connection conn = feed.accept(plan.slowLimit(), p::alive);
+      double reconnect = (System.currentTimeMillis() - p.startedMs) / 1000.0;
+      long deadline = System.nanoTime() + plan.slowLimit().toNanos();
+      while (p.last().hot() <= hotBefore) {
+        try {
+          if (System.nanoTime() > deadline || !p.alive()) {
+            throw new IOException("gave up");
+          }
+          conn.sendLine(Probe.HOT_WORD, 1);
+        } catch (IOException e) {
+          p.await(() -> !p.alive(), Duration.ofSeconds(5));
+          return failedLatency(peer, w, repeat, "after the restart the sink never showed " + Probe.HOT_WORD + " above "
+              + hotBefore + (p.alive() ? " within " + plan.slowLimit().toSeconds() + " s" : "; the peer exited: "
+              + lastError(logOf(peer, w, repeat, "recovery"))));
+        }
+        Feed.sleepMillis(50);
+      }
+      long shown = p.samples().stream().filter(s -> s.hot() > hotBefore).findFirst().orElseThrow().ms();
+      conn.close();
+      return new Results.LatencyRecovery(peer.id, w.distinctWords, repeat, 0, 0, 0, 0, 0,
+          (shown - p.startedMs) / 1000.0, reconnect, null, null, null);
+    }
+  }
+
+  private static Results.LatencyRecovery failedLatency(Peer peer, Workload w, int repeat, String why) {
+    return new Results.LatencyRecovery(peer.id, w.distinctWords, repeat, 0, 0, Double.NaN, Double.NaN, Double.NaN,
+        null, null, null, null, why);
+  }
+
+  private PeerProcess start(Peer peer, Feed feed, Path location, String phase, Workload w, int repeat) throws IOException {
+    return PeerProcess.start(peer.command(root, feed.port(), location, plan.interval(), freePort()), logOf(peer, w, repeat, phase));
+  }
+
+  private Path logOf(Peer peer, Workload w, int repeat, String phase) {
+    return work.getParent().resolve("bench-logs").resolve(peer.id + "-" + w.distinctWords + "-" + repeat + "-" + phase + ".log");
+  }
+
+  /** The root cause a peer's log ends with, for the results. */
+  private static String lastError(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      for (int i = lines.size() - 1; i >= 0; i--) {
+        String l = lines.get(i).trim();
+        if (l.startsWith("Caused by:") || l.startsWith("Exception in thread") || l.contains("Exception: ")) {
+          return l.length() > 240 ? l.substring(0, 240) + "…" : l;
+        }
+      }
+    } catch (IOException e) {
+      // no log
+    }
+    return "see " + log;
+  }
+
+  private static Thread daemon(IoRunnable body) {
+    Thread t = new Thread(() -> {
+      try {
+        body.run();
+      } catch (IOException e) {
+        // the peer went away (killed at the end of a run): nothing more to send
+      }
+    }, "bench-feed");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private interface IoRunnable {
+    void run() throws IOException;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Path newestCheckpoint(Path state) throws IOException {
+    if (!Files.isDirectory(state)) {
+      return null;
+    }
+    try (Stream<Path> files = Files.walk(state, 3)) {
+      return files.filter(f -> f.getFileName().toString().equals("_metadata")).map(Path::getParent)
+          .filter(d -> d.getFileName().toString().startsWith("chk-"))
+          .max(Comparator.comparingLong(d -> d.resolve("_metadata").toFile().lastModified())).orElse(null);
+    }
+  }
+
+  static long sizeOf(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+
+  private static void say(String format, Object... args) {
+    System.out.println(String.format(format, args));
+    System.out.flush();
+  }
+
+  private static Plan withPeers(Plan p, List<Peer> peers) {
+    return new Plan(p.mode(), peers, p.distinctWords(), p.repeats(), p.streamLines(), p.interval(), p.minAheadWords(),
+        p.warmup(), p.measure(), p.pacedRate(), p.paced(), p.slowLimit());
+  }
+
+  private static Plan withSizes(Plan p, List<Integer> sizes) {
+    return new Plan(p.mode(), p.peers(), sizes, p.repeats(), p.streamLines(), p.interval(), p.minAheadWords(),
+        p.warmup(), p.measure(), p.pacedRate(), p.paced(), p.slowLimit());
+  }
+
+  private static Plan withRepeats(Plan p, int repeats) {
+    return new Plan(p.mode(), p.peers(), p.distinctWords(), repeats, p.streamLines(), p.interval(), p.minAheadWords(),
+        p.warmup(), p.measure(), p.pacedRate(), p.paced(), p.slowLimit());
+  }
+}

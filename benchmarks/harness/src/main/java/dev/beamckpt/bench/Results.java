@@ -1,0 +1,40 @@
+package dev.beamckpt.bench;
+
+import java.util.List;
+import java.util.Map;
+
+/** What a run measured, as written to results.json. */
+final class Results {
+  private Results() {}
+
+  /**
+   * Sustained throughput after warm-up, on a cycling Zipf stream fed as fast as the sink keeps up.
+   *
+   * @param startupSeconds JVM start to the peer's connection to the feed
+   * @param cpuSecondsPerMillionWords CPU time of the peer JVM (all threads) over the window, per
+   *     million words processed
+   * @param checkpointMs median duration of checkpoints / batch commits in the window
+   * @param checkpointBytes per checkpoint: Flink's newest chk-N directory; otherwise the location's
+   *     size divided by the batches committed
+   */
+  record Throughput(String peer, int distinctWords, int repeat, double startupSeconds, double linesPerSecond,
+      double wordsPerSecond, double cpuSecondsPerMillionWords, double cpuCores, long peakRssBytes, int checkpoints,
+      double checkpointMs, double checkpointBytes, long locationBytes, String error) {}
+
+  /**
+   * End-to-end latency at a fixed rate (marker line written to the socket until its count shows in
+   * the sink), then recovery after SIGKILL (JVM start until the sink shows a count of the hot word
+   * that includes everything before the kill).
+   */
+  record LatencyRecovery(String peer, int distinctWords, int repeat, int linesPerSecond, int markers, double p50Ms,
+      double p99Ms, double maxMs, Double recoverySeconds, Double reconnectSeconds, Long replayedLines, Long locationBytes,
+      String error) {}
+
+  /** Median and spread of one figure over the repeats. */
+  record Figure(double median, double min, double max, int n) {}
+
+  record Summary(String peer, String label, int distinctWords, Map<String, Figure> figures) {}
+
+  record Document(Map<String, Object> environment, Plan plan, List<Throughput> throughput,
+      List<LatencyRecovery> latencyRecovery, List<Summary> summary) {}
+}
