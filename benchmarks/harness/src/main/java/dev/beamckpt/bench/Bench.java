@@ -171,12 +171,13 @@ public final class Bench {
   }
 
   /**
-   * How far the feed may run ahead of the sink: twice what the sink showed over the last two
-   * seconds (about four trigger intervals of input at the current rate), at least a floor; a
-   * system's first batch is small and the allowance follows the rate it reaches.
+   * How far the feed may run ahead of the sink: fifteen seconds of input at the rate the sink
+   * showed over the last five, at least a floor. A system whose output trails its input by less
+   * than that always has input waiting, so its own speed is measured, not the feed's; and no
+   * system hoards more than fifteen seconds of input.
    */
   private long allowedAhead(PeerProcess p) {
-    return Math.max(plan.minAheadWords(), 2 * p.countedInLast(2000));
+    return Math.max(plan.minAheadWords(), 3 * p.countedInLast(5000));
   }
 
   private Results.Throughput failedThroughput(Peer peer, Workload w, int repeat, double startup, PeerProcess p, String why) {

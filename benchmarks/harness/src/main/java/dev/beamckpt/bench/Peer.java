@@ -14,6 +14,7 @@ import java.util.List;
  */
 enum Peer {
   CEILING("ceiling", "plain Java loop (ceiling)", "probe", "Ceiling", Kind.NONE, false),
+  RECEIVE_LOG("receive-log", "plain loop + our receive log", "peer-ours", "ReceiveLogPeer", Kind.NONE, false),
   OURS_DIRECT("ours-direct", "ours, Direct runner", "peer-ours", "OursPeer", Kind.OURS, true),
   OURS_FLINK("ours-flink", "ours, Flink in-process", "peer-ours", "OursPeer", Kind.OURS, true),
   SPARK("spark", "Spark 3.5 (200 shuffle partitions, default)", "peer-spark", "SparkPeer", Kind.SPARK, true),
@@ -66,10 +67,15 @@ enum Peer {
       case SPARK -> cmd.add("@" + moduleDir.resolve("jvm.options"));
       case NONE -> { }
     }
+    String extra = System.getenv("BENCH_JAVA_OPTS"); // e.g. a profiler: -XX:StartFlightRecording=...
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(List.of(extra.trim().split("\\s+")));
+    }
     cmd.addAll(List.of(HEAP, "-cp", moduleDir.resolve("target/classes") + ":" + Files.readString(cpFile).trim(), mainClass));
     String ms = Long.toString(interval.toMillis());
     switch (this) {
       case CEILING -> cmd.add(Integer.toString(port));
+      case RECEIVE_LOG -> cmd.addAll(List.of(Integer.toString(port), location.toString()));
       case OURS_DIRECT, OURS_FLINK, OURS_FLINK_OFF -> {
         cmd.addAll(List.of("--runner=" + (this == OURS_DIRECT ? "DirectRunner" : "FlinkRunner"), "--port=" + port,
             "--trigger=" + interval.toMillis() + " milliseconds"));
