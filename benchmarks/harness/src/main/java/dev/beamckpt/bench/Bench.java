@@ -25,6 +25,7 @@ public final class Bench {
   private final Path work;
   private final List<Results.Throughput> throughput = new ArrayList<>();
   private final List<Results.LatencyRecovery> latency = new ArrayList<>();
+  private final List<Results.Replay> replay = new ArrayList<>();
   private final Map<Peer, String> tooSlow = new EnumMap<>(Peer.class);
   private static final String SWEEP_TIMEOUT = "did not count the";
 
@@ -43,16 +44,18 @@ public final class Bench {
       if (a.equals("--quick")) {
         plan = Plan.quick();
       } else if (a.startsWith("--systems=")) {
-        plan = withPeers(plan, Arrays.stream(v.split(",")).map(Peer::byId).toList());
+        plan = plan.withPeers(Arrays.stream(v.split(",")).map(Peer::byId).toList());
       } else if (a.startsWith("--sizes=")) {
-        plan = withSizes(plan, Arrays.stream(v.split(",")).map(Integer::parseInt).toList());
+        plan = plan.withSizes(Arrays.stream(v.split(",")).map(Integer::parseInt).toList());
       } else if (a.startsWith("--repeats=")) {
-        plan = withRepeats(plan, Integer.parseInt(v));
+        plan = plan.withRepeats(Integer.parseInt(v));
+      } else if (a.startsWith("--replayLines=")) {
+        plan = plan.withReplayStreamLines(v.isEmpty() ? List.of() : Arrays.stream(v.split(",")).map(Integer::parseInt).toList());
       } else if (a.startsWith("--out=")) {
         out = Path.of(v);
       } else {
         System.err.println("Unknown argument '" + a + "'. Usage: bin/bench [--quick] [--systems=" + String.join(",",
-            Arrays.stream(Peer.values()).map(p -> p.id).toList()) + "] [--sizes=10000,100000] [--repeats=N] [--out=DIR]");
+            Arrays.stream(Peer.values()).map(p -> p.id).toList()) + "] [--sizes=10000,100000] [--repeats=N] [--replayLines=2000,10000] [--out=DIR]");
         System.exit(2);
       }
     }
@@ -65,7 +68,7 @@ public final class Bench {
     Bench bench = new Bench(plan, root, work);
     long t0 = System.nanoTime();
     bench.runAll();
-    Report.write(out, plan, bench.throughput, bench.latency);
+    Report.write(out, plan, bench.throughput, bench.latency, bench.replay);
     System.out.printf("%nWrote %s (results.json, results.md, charts) in %.0f s.%n", out, (System.nanoTime() - t0) / 1e9);
     deleteTree(work);
   }
@@ -114,6 +117,22 @@ public final class Bench {
                     l.recoverySeconds() == null ? "" : String.format(", recovered in %.1f s", l.recoverySeconds())));
           }
         }
+      }
+    }
+    if (plan.peers().contains(Peer.OURS_DIRECT) && !plan.replayStreamLines().isEmpty()) {
+      Workload w = new Workload(plan.replayDistinctWords(), plan.streamLines());
+      for (int lines : plan.replayStreamLines()) {
+        say("%s, %,d distinct words: recovery by replay of a log with %,d more lines", Peer.OURS_DIRECT.id,
+            w.distinctWords, lines);
+        Results.Replay r;
+        try {
+          r = measureReplay(Peer.OURS_DIRECT, w, lines);
+        } catch (IOException | RuntimeException e) {
+          r = new Results.Replay(Peer.OURS_DIRECT.id, w.distinctWords, lines, 0, null, e.toString());
+        }
+        replay.add(r);
+        say("  %s", r.error() != null ? "error: " + r.error()
+            : String.format("%,d lines (%,d KB) replayed: recovered in %.1f s", r.logLines(), r.logBytes() >> 10, r.recoverySeconds()));
       }
     }
   }
@@ -254,9 +273,7 @@ public final class Bench {
           return new Results.LatencyRecovery(peer.id, w.distinctWords, repeat, plan.pacedRate(), l.length,
               Stats.percentile(l, 50), Stats.percentile(l, 99), Stats.percentile(l, 100), null, null, null, null, null);
         }
-        // Everything is counted; a crash must not lose it: wait for the checkpoint that covers it.
-        long countedAt = p.samples().stream().filter(s -> s.total() >= expected).findFirst().orElseThrow().ms();
-        if (!p.await(() -> p.checkpoints().stream().anyMatch(c -> c.seenMs() >= countedAt - 25), Duration.ofSeconds(30))) {
+        if (!awaitCheckpointCovering(p, expected)) {
           return failedLatency(peer, w, repeat, "no checkpoint within 30 s after all input was counted");
         }
         hotBefore = p.last().hot();
@@ -268,6 +285,43 @@ public final class Bench {
             Stats.percentile(l, 50), Stats.percentile(l, 99), Stats.percentile(l, 100), recovery.recoverySeconds(),
             recovery.reconnectSeconds(), linesSent, locationBytes, recovery.error());
       }
+    } finally {
+      deleteTree(location);
+    }
+  }
+
+  /** Everything sent is counted; a crash must not lose it: waits for the checkpoint or batch commit that covers it. */
+  private static boolean awaitCheckpointCovering(PeerProcess p, long expectedWords) {
+    long countedAt = p.samples().stream().filter(s -> s.total() >= expectedWords).findFirst().orElseThrow().ms();
+    return p.await(() -> p.checkpoints().stream().anyMatch(c -> c.seenMs() >= countedAt - 25), Duration.ofSeconds(30));
+  }
+
+  /**
+   * Ours on the Direct runner keeps no state snapshot: a restart rebuilds the state by replaying the
+   * receive log. Recovery after SIGKILL against the log's length, at one state size.
+   */
+  private Results.Replay measureReplay(Peer peer, Workload w, int streamLines) throws IOException {
+    Path location = work.resolve(peer.id + "-replay-" + streamLines);
+    List<Workload.Chunk> stream = w.streamPrefix(streamLines);
+    long logLines = (w.sweep.stream().mapToLong(Workload.Chunk::lines).sum() + stream.stream().mapToLong(Workload.Chunk::lines).sum());
+    try (Feed feed = Feed.open()) {
+      long hotBefore;
+      try (PeerProcess p = start(peer, feed, location, "replay", w, streamLines)) {
+        Feed.Connection conn = feed.accept(plan.slowLimit(), p::alive);
+        conn.feed(w.sweep, false, p::total, () -> allowedAhead(p));
+        conn.feed(stream, false, p::total, () -> allowedAhead(p));
+        long expected = conn.wordsSent();
+        if (!p.await(() -> p.total() >= expected, plan.slowLimit()) || !awaitCheckpointCovering(p, expected)) {
+          return new Results.Replay(peer.id, w.distinctWords, logLines, 0, null, "did not count and commit the "
+              + logLines + " lines within " + plan.slowLimit().toSeconds() + " s (counted " + p.total() + " of " + expected + " words)");
+        }
+        hotBefore = p.last().hot();
+        p.kill();
+        conn.close();
+      }
+      long logBytes = sizeOf(location.resolve("sources"));
+      Results.LatencyRecovery r = recover(peer, feed, location, w, streamLines, hotBefore);
+      return new Results.Replay(peer.id, w.distinctWords, logLines, logBytes, r.recoverySeconds(), r.error());
     } finally {
       deleteTree(location);
     }
@@ -385,20 +439,5 @@ public final class Bench {
   private static void say(String format, Object... args) {
     System.out.println(String.format(format, args));
     System.out.flush();
-  }
-
-  private static Plan withPeers(Plan p, List<Peer> peers) {
-    return new Plan(p.mode(), peers, p.distinctWords(), p.repeats(), p.streamLines(), p.interval(), p.minAheadWords(),
-        p.warmup(), p.measure(), p.pacedRate(), p.paced(), p.slowLimit());
-  }
-
-  private static Plan withSizes(Plan p, List<Integer> sizes) {
-    return new Plan(p.mode(), p.peers(), sizes, p.repeats(), p.streamLines(), p.interval(), p.minAheadWords(),
-        p.warmup(), p.measure(), p.pacedRate(), p.paced(), p.slowLimit());
-  }
-
-  private static Plan withRepeats(Plan p, int repeats) {
-    return new Plan(p.mode(), p.peers(), p.distinctWords(), repeats, p.streamLines(), p.interval(), p.minAheadWords(),
-        p.warmup(), p.measure(), p.pacedRate(), p.paced(), p.slowLimit());
   }
 }

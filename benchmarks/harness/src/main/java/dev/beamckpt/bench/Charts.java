@@ -18,7 +18,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 final class Charts {
   private Charts() {}
 
-  static void write(Path out, Plan plan, List<Results.Summary> summary) throws IOException {
+  static void write(Path out, Plan plan, List<Results.Summary> summary, List<Results.Replay> replay) throws IOException {
     System.setProperty("java.awt.headless", "true");
     chart(out.resolve("throughput.png"), "Sustained throughput (median)", "lines/s", true, plan, summary,
         "linesPerSecond", 1, plan.peers());
@@ -27,6 +27,12 @@ final class Charts {
         "checkpointMs", 1, checkpointing);
     chart(out.resolve("recovery.png"), "Recovery after SIGKILL: JVM start to first complete output", "seconds", false,
         plan, summary, "recoverySeconds", 1, checkpointing);
+    if (!replay.isEmpty()) {
+      XYSeries series = new XYSeries(Peer.OURS_DIRECT.label);
+      replay.stream().filter(r -> r.recoverySeconds() != null).forEach(r -> series.add(r.logLines(), r.recoverySeconds()));
+      save(out.resolve("replay.png"), "Direct runner: recovery by replaying the receive log",
+          new XYPlot(new XYSeriesCollection(series), new NumberAxis("lines in the receive log"), new NumberAxis("seconds"), renderer()));
+    }
   }
 
   private static void chart(Path file, String title, String unit, boolean logY, Plan plan, List<Results.Summary> summary,

@@ -9,6 +9,7 @@ import java.util.List;
  * @param interval Spark's processing-time trigger, our --trigger, Flink's checkpoint interval
  * @param minAheadWords how far the feed may always run ahead of what a sink shows (more once it is counting)
  * @param pacedRate lines per second for the latency run, well under every system's throughput
+ * @param replayStreamLines receive log lengths (beyond the sweep) for ours on Direct's replay runs
  */
 record Plan(
     String mode,
@@ -22,7 +23,9 @@ record Plan(
     Duration measure,
     int pacedRate,
     Duration paced,
-    Duration slowLimit) {
+    Duration slowLimit,
+    int replayDistinctWords,
+    List<Integer> replayStreamLines) {
 
   static final List<Peer> ALL = List.of(Peer.values());
 
@@ -34,7 +37,8 @@ record Plan(
    */
   static Plan full() {
     return new Plan("full", ALL, List.of(1_000, 10_000, 100_000, 1_000_000), 3, 200_000, Duration.ofSeconds(1), 50_000,
-        Duration.ofSeconds(2), Duration.ofSeconds(6), 100, Duration.ofSeconds(5), Duration.ofSeconds(120));
+        Duration.ofSeconds(2), Duration.ofSeconds(6), 100, Duration.ofSeconds(5), Duration.ofSeconds(120),
+        1_000, List.of(2_000, 8_000, 20_000));
   }
 
   /**
@@ -44,11 +48,32 @@ record Plan(
   static Plan quick() {
     return new Plan("quick", List.of(Peer.CEILING, Peer.RECEIVE_LOG, Peer.OURS_FLINK, Peer.SPARK_P2, Peer.FLINK),
         List.of(1_000), 1, 50_000, Duration.ofSeconds(1), 5_000,
-        Duration.ofSeconds(1), Duration.ofSeconds(2), 100, Duration.ofSeconds(2), Duration.ofSeconds(60));
+        Duration.ofSeconds(1), Duration.ofSeconds(2), 100, Duration.ofSeconds(2), Duration.ofSeconds(60),
+        1_000, List.of());
   }
 
   /** Repeats at the i-th state size: one fewer for each larger size, at least one. */
   int repeatsAt(int size) {
     return Math.max(1, repeats - distinctWords.indexOf(size));
+  }
+
+  Plan withPeers(List<Peer> peers) {
+    return new Plan(mode, peers, distinctWords, repeats, streamLines, interval, minAheadWords, warmup, measure, pacedRate,
+        paced, slowLimit, replayDistinctWords, replayStreamLines);
+  }
+
+  Plan withSizes(List<Integer> sizes) {
+    return new Plan(mode, peers, sizes, repeats, streamLines, interval, minAheadWords, warmup, measure, pacedRate,
+        paced, slowLimit, replayDistinctWords, replayStreamLines);
+  }
+
+  Plan withRepeats(int n) {
+    return new Plan(mode, peers, distinctWords, n, streamLines, interval, minAheadWords, warmup, measure, pacedRate,
+        paced, slowLimit, replayDistinctWords, replayStreamLines);
+  }
+
+  Plan withReplayStreamLines(List<Integer> lines) {
+    return new Plan(mode, peers, distinctWords, repeats, streamLines, interval, minAheadWords, warmup, measure, pacedRate,
+        paced, slowLimit, replayDistinctWords, lines);
   }
 }

@@ -30,11 +30,12 @@ final class Results {
       double p99Ms, double maxMs, Double recoverySeconds, Double reconnectSeconds, Long replayedLines, Long locationBytes,
       String error) {}
 
+  /** Recovery of ours on the Direct runner, which replays its receive log, against the log's length. */
+  record Replay(String peer, int distinctWords, long logLines, long logBytes, Double recoverySeconds, String error) {}
+
   /** Median and spread of one figure over the repeats. */
   record Figure(double median, double min, double max, int n) {}
 
   record Summary(String peer, String label, int distinctWords, Map<String, Figure> figures) {}
 
-  record Document(Map<String, Object> environment, Plan plan, List<Throughput> throughput,
-      List<LatencyRecovery> latencyRecovery, List<Summary> summary) {}
 }

@@ -45,6 +45,20 @@ final class Workload {
     this.streamLines = streamLines;
   }
 
+  /** The stream's first chunks, at least {@code lines} lines. */
+  List<Chunk> streamPrefix(long lines) {
+    List<Chunk> out = new ArrayList<>();
+    long n = 0;
+    for (Chunk c : stream) {
+      if (n >= lines) {
+        break;
+      }
+      out.add(c);
+      n += c.lines();
+    }
+    return out;
+  }
+
   double wordsPerLine() {
     return (double) streamWords / streamLines;
   }

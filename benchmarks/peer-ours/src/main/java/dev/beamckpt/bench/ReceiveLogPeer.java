@@ -20,7 +20,7 @@ public final class ReceiveLogPeer {
   private ReceiveLogPeer() {}
 
   public static void main(String[] args) throws Exception {
-    WordCounter counter = new WordCounter();
+    WordCounter counter = new WordCounter(Probe.get());
     List<String> read = new ArrayList<>();
     long lastSync = System.currentTimeMillis();
     try (FileReceiveLog log = FileReceiveLog.open(Path.of(args[1]));

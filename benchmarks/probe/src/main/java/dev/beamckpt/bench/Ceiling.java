@@ -14,7 +14,7 @@ public final class Ceiling {
   private Ceiling() {}
 
   public static void main(String[] args) throws Exception {
-    WordCounter counter = new WordCounter();
+    WordCounter counter = new WordCounter(Probe.get());
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0]));
         BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8), 1 << 16)) {
       String line;

@@ -40,6 +40,19 @@ public final class Probe {
     t.start();
   }
 
+  /** A probe of its own, for tests. */
+  static Probe forTest(PrintStream out) {
+    return new Probe(out);
+  }
+
+  synchronized long total() {
+    return total;
+  }
+
+  synchronized long hot() {
+    return hot;
+  }
+
   /** One per JVM: a sink deserialized in a task of an in-process runner reports here too. */
   public static Probe get() {
     return INSTANCE;

@@ -5,9 +5,14 @@ import java.util.Map;
 
 /** The ceiling's word count: split on spaces, count in a HashMap, publish the totals to the probe. */
 public final class WordCounter {
+  private final Probe probe;
   private final Map<String, long[]> counts = new HashMap<>();
   private final long[] hot = {0};
   private long total;
+
+  public WordCounter(Probe probe) {
+    this.probe = probe;
+  }
 
   public void countLine(String line) {
     int start = 0;
@@ -24,7 +29,7 @@ public final class WordCounter {
           c = word.equals(Probe.HOT_WORD) ? hot : new long[1];
           counts.put(word, c);
           if (word.startsWith(Probe.MARKER)) {
-            Probe.get().marker(word);
+            probe.marker(word);
           }
         }
         c[0]++;
@@ -36,6 +41,15 @@ public final class WordCounter {
 
   /** Publishing every line would make the probe's lock the cost being measured: callers batch. */
   public void publish() {
-    Probe.get().totals(total, hot[0]);
+    probe.totals(total, hot[0]);
+  }
+
+  long total() {
+    return total;
+  }
+
+  long count(String word) {
+    long[] c = counts.get(word);
+    return c == null ? 0 : c[0];
   }
 }
