@@ -39,6 +39,7 @@ public final class Bench {
     Plan plan = Plan.full();
     Path root = Path.of(System.getProperty("bench.root", ".")).toAbsolutePath().normalize();
     Path out = null;
+    Path report = null;
     for (String a : args) {
       String v = a.contains("=") ? a.substring(a.indexOf('=') + 1) : "";
       if (a.equals("--quick")) {
@@ -51,13 +52,20 @@ public final class Bench {
         plan = plan.withRepeats(Integer.parseInt(v));
       } else if (a.startsWith("--replayLines=")) {
         plan = plan.withReplayStreamLines(v.isEmpty() ? List.of() : Arrays.stream(v.split(",")).map(Integer::parseInt).toList());
+      } else if (a.startsWith("--report=")) {
+        report = Path.of(v);
       } else if (a.startsWith("--out=")) {
         out = Path.of(v);
       } else {
         System.err.println("Unknown argument '" + a + "'. Usage: bin/bench [--quick] [--systems=" + String.join(",",
-            Arrays.stream(Peer.values()).map(p -> p.id).toList()) + "] [--sizes=10000,100000] [--repeats=N] [--replayLines=2000,10000] [--out=DIR]");
+            Arrays.stream(Peer.values()).map(p -> p.id).toList()) + "] [--sizes=10000,100000] [--repeats=N] [--replayLines=2000,10000] [--out=DIR] | --report=DIR");
         System.exit(2);
       }
+    }
+    if (report != null) {
+      Report.rewrite(report);
+      System.out.println("Rewrote the tables and charts of " + report + " from its results.json.");
+      return;
     }
     if (out == null) {
       // Only full runs are results to commit; a quick run checks the harness.
@@ -82,7 +90,7 @@ public final class Bench {
           if (tooSlow.containsKey(peer)) {
             String why = "skipped: " + tooSlow.get(peer);
             throughput.add(new Results.Throughput(peer.id, distinct, repeat, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                Double.NaN, -1, 0, Double.NaN, Double.NaN, 0, why));
+                -1, 0, Double.NaN, Double.NaN, 0, why));
             continue;
           }
           say("%s, %,d distinct words, repeat %d: throughput", peer.id, distinct, repeat);
@@ -91,7 +99,7 @@ public final class Bench {
             t = measureThroughput(peer, w, repeat);
           } catch (IOException | RuntimeException e) {
             t = new Results.Throughput(peer.id, distinct, repeat, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                Double.NaN, -1, 0, Double.NaN, Double.NaN, 0, e.toString());
+                -1, 0, Double.NaN, Double.NaN, 0, e.toString());
           }
           throughput.add(t);
           say("  %s", t.error() != null ? "error: " + t.error()
@@ -171,14 +179,15 @@ public final class Bench {
         double seconds = (s1.ms() - s0.ms()) / 1000.0;
         double words = s1.total() - s0.total();
         if (seconds <= 0 || words <= 0) {
-          return failedThroughput(peer, w, repeat, startup, p, "no output during the " + plan.measure().toSeconds() + " s window");
+          return failedThroughput(peer, w, repeat, startup, p, "its output did not change within "
+              + plan.slowLimit().toSeconds() + " s after the warm-up");
         }
         double wordsPerSecond = words / seconds;
         List<PeerProcess.Checkpoint> inWindow = p.checkpoints().stream().filter(c -> c.seenMs() >= w0 && c.seenMs() <= w1).toList();
         int checkpoints = p.checkpoints().size();
         long locationBytes = peer.checkpoints ? sizeOf(location) : 0;
         return new Results.Throughput(peer.id, w.distinctWords, repeat, startup, wordsPerSecond / w.wordsPerLine(),
-            wordsPerSecond, (cpu1 - cpu0) / (words / 1e6), (cpu1 - cpu0) / ((w1 - w0) / 1000.0), peak, checkpoints,
+            wordsPerSecond, (cpu1 - cpu0) / ((w1 - w0) / 1000.0), peak, checkpoints,
             Stats.median(inWindow.stream().mapToDouble(PeerProcess.Checkpoint::durationMs).toArray()),
             checkpointBytes(peer, location, inWindow, checkpoints, locationBytes), locationBytes, null);
       } finally {
@@ -200,7 +209,7 @@ public final class Bench {
   }
 
   private Results.Throughput failedThroughput(Peer peer, Workload w, int repeat, double startup, PeerProcess p, String why) {
-    return new Results.Throughput(peer.id, w.distinctWords, repeat, startup, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+    return new Results.Throughput(peer.id, w.distinctWords, repeat, startup, Double.NaN, Double.NaN, Double.NaN,
         p.peakRssBytes(), p.checkpoints().size(), Double.NaN, Double.NaN, 0, why);
   }
 

@@ -1,5 +1,8 @@
 package dev.beamckpt.bench;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -21,8 +24,6 @@ final class Report {
 
   static void write(Path out, Plan plan, List<Results.Throughput> throughput, List<Results.LatencyRecovery> latency,
       List<Results.Replay> replay) throws IOException {
-    Files.createDirectories(out);
-    List<Results.Summary> summary = summarize(plan, throughput, latency);
     Map<String, Object> env = new LinkedHashMap<>();
     env.put("finishedAt", Instant.now().toString());
     env.put("cores", Runtime.getRuntime().availableProcessors());
@@ -30,6 +31,13 @@ final class Report {
     env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     env.put("peerHeap", Peer.HEAP);
     env.put("gitCommit", gitCommit());
+    write(out, plan, throughput, latency, replay, env);
+  }
+
+  private static void write(Path out, Plan plan, List<Results.Throughput> throughput, List<Results.LatencyRecovery> latency,
+      List<Results.Replay> replay, Map<String, Object> env) throws IOException {
+    Files.createDirectories(out);
+    List<Results.Summary> summary = summarize(plan, throughput, latency);
     Map<String, Object> planJson = new LinkedHashMap<>();
     planJson.put("mode", plan.mode());
     planJson.put("systems", plan.peers().stream().map(p -> p.id).toList());
@@ -53,11 +61,28 @@ final class Report {
     Charts.write(out, plan, summary, replay);
   }
 
+  /** Writes results.md and the charts again from a run's results.json (after a change to how they are presented). */
+  static void rewrite(Path dir) throws IOException {
+    ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    JsonNode doc = json.readTree(dir.resolve("results.json").toFile());
+    JsonNode p = doc.path("plan");
+    Plan plan = (p.path("mode").asText().equals("quick") ? Plan.quick() : Plan.full())
+        .withPeers(json.convertValue(p.path("systems"), new TypeReference<List<String>>() {}).stream().map(Peer::byId).toList())
+        .withSizes(json.convertValue(p.path("distinctWords"), new TypeReference<List<Integer>>() {}))
+        .withRepeats(p.path("repeats").asInt());
+    write(dir, plan, json.convertValue(doc.path("throughput"), new TypeReference<List<Results.Throughput>>() {}),
+        json.convertValue(doc.path("latencyRecovery"), new TypeReference<List<Results.LatencyRecovery>>() {}),
+        json.convertValue(doc.path("replay"), new TypeReference<List<Results.Replay>>() {}),
+        json.convertValue(doc.path("environment"), new TypeReference<Map<String, Object>>() {}));
+  }
+
   static List<Results.Summary> summarize(Plan plan, List<Results.Throughput> throughput, List<Results.LatencyRecovery> latency) {
     List<Results.Summary> out = new ArrayList<>();
     for (int size : plan.distinctWords()) {
       for (Peer peer : plan.peers()) {
-        List<Results.Throughput> t = throughput.stream().filter(r -> r.peer().equals(peer.id) && r.distinctWords() == size).toList();
+        // A run that did not finish measured nothing: its peak memory alone would mislead.
+        List<Results.Throughput> t = throughput.stream()
+            .filter(r -> r.peer().equals(peer.id) && r.distinctWords() == size && r.error() == null).toList();
         List<Results.LatencyRecovery> l = latency.stream().filter(r -> r.peer().equals(peer.id) && r.distinctWords() == size).toList();
         Map<String, Results.Figure> f = new LinkedHashMap<>();
         put(f, "linesPerSecond", t, Results.Throughput::linesPerSecond);
@@ -182,8 +207,13 @@ final class Report {
         + String.format(Locale.ROOT, fmt, f.max() / scale) + "]";
   }
 
+  /** Small ratios as fractions (1/230×), which stay readable where two decimals would show 0.00×. */
   private static String ratioCell(double r) {
-    return Double.isNaN(r) ? "–" : String.format(Locale.ROOT, r >= 10 ? "%.0f×" : r >= 1 ? "%.1f×" : "%.2f×", r);
+    if (Double.isNaN(r)) {
+      return "–";
+    }
+    return r >= 10 ? String.format(Locale.ROOT, "%,.0f×", r) : r >= 1 ? String.format(Locale.ROOT, "%.1f×", r)
+        : r >= 0.1 ? String.format(Locale.ROOT, "%.2f×", r) : String.format(Locale.ROOT, "1/%,.0f×", 1 / r);
   }
 
   private static String gitCommit() {

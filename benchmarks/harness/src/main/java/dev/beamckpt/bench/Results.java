@@ -11,15 +11,20 @@ final class Results {
    * Sustained throughput after warm-up, on a cycling Zipf stream fed as fast as the sink keeps up.
    *
    * @param startupSeconds JVM start to the peer's connection to the feed
-   * @param cpuSecondsPerMillionWords CPU time of the peer JVM (all threads) over the window, per
-   *     million words processed
+   * @param cpuCores CPU time of the peer JVM (all threads, from the OS) over the window, per second
    * @param checkpointMs median duration of checkpoints / batch commits in the window
    * @param checkpointBytes per checkpoint: Flink's newest chk-N directory; otherwise the location's
    *     size divided by the batches committed
    */
   record Throughput(String peer, int distinctWords, int repeat, double startupSeconds, double linesPerSecond,
-      double wordsPerSecond, double cpuSecondsPerMillionWords, double cpuCores, long peakRssBytes, int checkpoints,
-      double checkpointMs, double checkpointBytes, long locationBytes, String error) {}
+      double wordsPerSecond, double cpuCores, long peakRssBytes, int checkpoints, double checkpointMs,
+      double checkpointBytes, long locationBytes, String error) {
+
+    /** CPU seconds per million words: the window's CPU rate over its word rate. */
+    double cpuSecondsPerMillionWords() {
+      return cpuCores * 1e6 / wordsPerSecond;
+    }
+  }
 
   /**
    * End-to-end latency at a fixed rate (marker line written to the socket until its count shows in
