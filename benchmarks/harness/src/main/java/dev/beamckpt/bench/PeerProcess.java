@@ -165,8 +165,4 @@ final class PeerProcess implements AutoCloseable {
   public void close() {
     kill();
   }
-
-  static Duration seconds(double s) {
-    return Duration.ofMillis((long) (s * 1000));
-  }
 }

@@ -1,6 +1,5 @@
 package dev.beamckpt.bench;
 
-import java.util.List;
 import java.util.Map;
 
 /** What a run measured, as written to results.json. */
