@@ -1,6 +1,8 @@
 package dev.beamckpt.bench;
 
+import dev.beamckpt.checkpoint.adapter.flink.FlinkRestorePoint;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,8 +91,7 @@ public final class Bench {
         for (Peer peer : plan.peers()) {
           if (tooSlow.containsKey(peer)) {
             String why = "skipped: " + tooSlow.get(peer);
-            throughput.add(new Results.Throughput(peer.id, distinct, repeat, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                -1, 0, Double.NaN, Double.NaN, 0, why));
+            throughput.add(Results.Throughput.failed(peer.id, distinct, repeat, Double.NaN, -1, 0, why));
             continue;
           }
           say("%s, %,d distinct words, repeat %d: throughput", peer.id, distinct, repeat);
@@ -98,8 +99,7 @@ public final class Bench {
           try {
             t = measureThroughput(peer, w, repeat);
           } catch (IOException | RuntimeException e) {
-            t = new Results.Throughput(peer.id, distinct, repeat, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                -1, 0, Double.NaN, Double.NaN, 0, e.toString());
+            t = Results.Throughput.failed(peer.id, distinct, repeat, Double.NaN, -1, 0, e.toString());
           }
           throughput.add(t);
           say("  %s", t.error() != null ? "error: " + t.error()
@@ -209,8 +209,7 @@ public final class Bench {
   }
 
   private Results.Throughput failedThroughput(Peer peer, Workload w, int repeat, double startup, PeerProcess p, String why) {
-    return new Results.Throughput(peer.id, w.distinctWords, repeat, startup, Double.NaN, Double.NaN, Double.NaN,
-        p.peakRssBytes(), p.checkpoints().size(), Double.NaN, Double.NaN, 0, why);
+    return Results.Throughput.failed(peer.id, w.distinctWords, repeat, startup, p.peakRssBytes(), p.checkpoints().size(), why);
   }
 
   /** Flink's own size of its newest checkpoint if it reported one, else what the location holds per checkpoint. */
@@ -221,8 +220,8 @@ public final class Bench {
       return Stats.median(reported);
     }
     if (peer.flinkCheckpoints()) {
-      Path newest = newestCheckpoint(location.resolve("state"));
-      return newest == null ? Double.NaN : sizeOf(newest);
+      return FlinkRestorePoint.latest(location.resolve("state")).map(r -> (double) sizeOfUnchecked(r.directory()))
+          .orElse(Double.NaN);
     }
     return checkpoints == 0 ? Double.NaN : (double) locationBytes / checkpoints;
   }
@@ -416,14 +415,11 @@ public final class Bench {
     }
   }
 
-  private static Path newestCheckpoint(Path state) throws IOException {
-    if (!Files.isDirectory(state)) {
-      return null;
-    }
-    try (Stream<Path> files = Files.walk(state, 3)) {
-      return files.filter(f -> f.getFileName().toString().equals("_metadata")).map(Path::getParent)
-          .filter(d -> d.getFileName().toString().startsWith("chk-"))
-          .max(Comparator.comparingLong(d -> d.resolve("_metadata").toFile().lastModified())).orElse(null);
+  private static long sizeOfUnchecked(Path dir) {
+    try {
+      return sizeOf(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

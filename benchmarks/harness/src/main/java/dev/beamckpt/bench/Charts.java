@@ -9,6 +9,7 @@ import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
@@ -53,16 +54,13 @@ final class Charts {
     LogAxis x = new LogAxis("distinct words (state size)");
     x.setBase(10);
     x.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
-    NumberAxis y;
+    ValueAxis y = new NumberAxis(unit);
     if (logY) {
       LogAxis log = new LogAxis(unit);
       log.setBase(10);
       log.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.#"));
-      XYPlot plot = new XYPlot(data, x, log, renderer());
-      save(file, title, plot);
-      return;
+      y = log;
     }
-    y = new NumberAxis(unit);
     save(file, title, new XYPlot(data, x, y, renderer()));
   }
 

@@ -19,6 +19,13 @@ final class Results {
       double wordsPerSecond, double cpuCores, long peakRssBytes, int checkpoints, double checkpointMs,
       double checkpointBytes, long locationBytes, String error) {
 
+    /** A run that measured nothing, and why. */
+    static Throughput failed(String peer, int distinctWords, int repeat, double startupSeconds, long peakRssBytes,
+        int checkpoints, String why) {
+      return new Throughput(peer, distinctWords, repeat, startupSeconds, Double.NaN, Double.NaN, Double.NaN, peakRssBytes,
+          checkpoints, Double.NaN, Double.NaN, 0, why);
+    }
+
     /** CPU seconds per million words: the window's CPU rate over its word rate. */
     double cpuSecondsPerMillionWords() {
       return cpuCores * 1e6 / wordsPerSecond;
