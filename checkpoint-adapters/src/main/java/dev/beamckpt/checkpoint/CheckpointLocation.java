@@ -65,7 +65,8 @@ public final class CheckpointLocation implements AutoCloseable {
       Optional<QueryMetadata> existing = readMetadata(storage);
       QueryMetadata metadata;
       if (existing.isEmpty()) {
-        metadata = new QueryMetadata(UUID.randomUUID().toString(), queryName, VersionedFormat.VERSION,
+        refuseForeignDirectory(storage);
+        metadata = QueryMetadata.create(UUID.randomUUID().toString(), queryName, VersionedFormat.VERSION,
             System.currentTimeMillis(), fingerprint.hash(), fingerprint.steps());
         if (!storage.createIfAbsent(METADATA, VersionedFormat.write(List.of(metadata)))) {
           metadata = readMetadata(storage).orElseThrow();
@@ -92,13 +93,43 @@ public final class CheckpointLocation implements AutoCloseable {
     return new CheckpointLocation(storage, metadata, null);
   }
 
+  /**
+   * A location without metadata is new: empty, or holding only what a query that died before
+   * writing it left (its lock). Anything else is someone's directory, or a location whose metadata
+   * was removed; adopting it would mix the user's files with ours, or resume without an identity.
+   */
+  private static void refuseForeignDirectory(CheckpointStorage storage) throws IOException {
+    List<String> entries = storage.list("");
+    if (entries.isEmpty()) {
+      return;
+    }
+    List<String> ours = entries.stream().filter(LAYOUT::contains).toList();
+    if (!ours.isEmpty()) {
+      throw new CorruptCheckpointFileException(storage.uri(), METADATA, "the file is missing, while " + ours
+          + " are there. The query's identity and the pipeline its state belongs to are lost: restore metadata from a"
+          + " backup, or start over with a new --checkpointLocation.", null);
+    }
+    throw new IOException("Checkpoint location " + storage.uri() + " is a non-empty directory that is not a checkpoint"
+        + " location (it has no metadata file, and holds " + abbreviate(entries) + "). A query keeps its checkpoint in a"
+        + " directory of its own: give --checkpointLocation a new or empty directory.");
+  }
+
+  /** The names a location's root holds. */
+  private static final List<String> LAYOUT = List.of(METADATA, "runs", "offsets", "commits", SOURCES, STATE);
+
+  private static String abbreviate(List<String> names) {
+    return names.size() <= 5 ? String.join(", ", names) : String.join(", ", names.subList(0, 5)) + " and "
+        + (names.size() - 5) + " more";
+  }
+
   static Optional<QueryMetadata> readMetadata(CheckpointStorage storage) throws IOException {
     if (!storage.exists(METADATA)) {
       return Optional.empty();
     }
+    QueryMetadata metadata;
     try {
       List<String> lines = VersionedFormat.read(storage.read(METADATA));
-      return Optional.of(VersionedFormat.parse(lines.get(0), QueryMetadata.class));
+      metadata = VersionedFormat.parse(lines.get(0), QueryMetadata.class);
     } catch (IOException | RuntimeException e) {
       if (e instanceof java.nio.file.AccessDeniedException) {
         throw (IOException) e;
@@ -106,6 +137,14 @@ public final class CheckpointLocation implements AutoCloseable {
       throw new CorruptCheckpointFileException(storage.uri(), METADATA, e.getMessage()
           + ". The query's identity is lost: restore the file from a backup, or start over with a new --checkpointLocation.", e);
     }
+    boolean checksumMatches = metadata.checksum() == null || metadata.checksum().equals(metadata.computeChecksum());
+    if (!checksumMatches || !PipelineFingerprint.hashOf(metadata.statefulSteps()).equals(metadata.fingerprint())) {
+      throw new CorruptCheckpointFileException(storage.uri(), METADATA, "the file is damaged: its "
+          + (checksumMatches ? "fingerprint does not match the steps it lists" : "checksum does not match its content")
+          + ". It was changed after the query wrote it (by hand, or by a disk error); this is not a different pipeline."
+          + " Restore the file from a backup, or start over with a new --checkpointLocation.", null);
+    }
+    return Optional.of(metadata);
   }
 
   private static void checkCompatible(String uri, QueryMetadata existing, String queryName, PipelineFingerprint fp)

@@ -6,6 +6,8 @@ import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.QueryMetadata;
 import dev.beamckpt.checkpoint.log.RunInfo;
 import dev.beamckpt.checkpoint.log.SourceOffset;
+import dev.beamckpt.checkpoint.source.log.FileReceiveLog;
+import dev.beamckpt.checkpoint.source.log.RequiredEnd;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import java.io.IOException;
@@ -92,8 +94,50 @@ public final class LocationDescription {
     }
     for (String id : names) {
       Path dir = loc.storage().localDirectory(CheckpointLocation.SOURCES + "/" + id);
-      line(sb, "Source " + id, "receive log " + human(size(dir)) + " in " + CheckpointLocation.SOURCES + "/" + id);
+      String extent;
+      try {
+        FileReceiveLog.Extent e = FileReceiveLog.check(dir, RequiredEnd.of(loc.storage(), id));
+        extent = "records " + e.startOffset() + ".." + e.endOffset()
+            + (e.tornTailBytes() > 0 ? ", a torn tail of " + e.tornTailBytes() + " bytes the next start truncates" : "");
+      } catch (IOException e) {
+        extent = "DAMAGED: " + e.getMessage();
+      }
+      line(sb, "Source " + id, "receive log " + human(size(dir)) + " in " + CheckpointLocation.SOURCES + "/" + id + ", "
+          + extent);
     }
+  }
+
+  /** Every receive log the newest batch read from must hold what it read: else nothing can resume. */
+  private static void checkReceiveLogs(CheckpointLocation loc) throws IOException {
+    Optional<Long> last = loc.offsets().latestBatchId();
+    if (last.isEmpty()) {
+      return;
+    }
+    for (String id : sourcesOf(loc)) {
+      RequiredEnd required = RequiredEnd.of(loc.storage(), id);
+      String path = CheckpointLocation.SOURCES + "/" + id;
+      if (!loc.storage().exists(path)) {
+        throw new IOException("receive log " + path + " is missing, but " + required.namedBy() + " records that a"
+            + " batch read it up to record " + required.offset() + ". Restore it from a backup, or start over with a new"
+            + " --checkpointLocation.");
+      }
+      FileReceiveLog.check(loc.storage().localDirectory(path), required);
+    }
+  }
+
+  /** The sources the newest readable batch names. */
+  private static List<String> sourcesOf(CheckpointLocation loc) throws IOException {
+    for (long batch : loc.offsets().batchIds().descendingSet()) {
+      try {
+        Optional<OffsetSeq> seq = loc.offsets().get(batch);
+        if (seq.isPresent()) {
+          return seq.get().sources().stream().map(SourceOffset::source).toList();
+        }
+      } catch (IOException e) {
+        // an unreadable uncommitted batch: the one before it tells
+      }
+    }
+    return List.of();
   }
 
   private static void describeState(StringBuilder sb, CheckpointStorage storage) throws IOException {
@@ -129,6 +173,7 @@ public final class LocationDescription {
   private static String resumable(CheckpointLocation loc) {
     try {
       RecoveryPlan plan = RecoveryPlan.read(loc, false);
+      checkReceiveLogs(loc);
       Path stateDir = loc.storage().exists(CheckpointLocation.STATE)
           ? loc.storage().localDirectory(CheckpointLocation.STATE) : null;
       Optional<FlinkRestorePoint> flink = stateDir != null ? FlinkRestorePoint.latest(stateDir) : Optional.empty();

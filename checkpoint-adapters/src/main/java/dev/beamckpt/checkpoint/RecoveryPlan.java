@@ -87,7 +87,7 @@ public record RecoveryPlan(long lastCommitted, Map<Long, OffsetSeq> replay, Opti
             location.storage().delete(e.path());
           }
         } else if (id == lastCommitted) {
-          throw new CorruptCheckpointFileException(location.uri(), e.path(), e.getMessage()
+          throw new CorruptCheckpointFileException(location.uri(), e.path(), e.problem()
               + ". Batch " + id + " was committed, so where it ended cannot be recovered from anywhere else."
               + " Restore the file from a backup, or start over with a new --checkpointLocation.", e);
         } else {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beamckpt.io.socket.LineServer;
-import dev.beamckpt.io.socket.log.LogRecord;
+import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.pipelines.WordCount;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.beamckpt.checkpoint.adapter.flink.FlinkRest;
 import dev.beamckpt.io.socket.LineServer;
 import dev.beamckpt.io.socket.SocketIO;
-import dev.beamckpt.io.socket.log.LogRecord;
+import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.pipelines.WordCount;
 import dev.beamckpt.runners.flink.FlinkSessionCluster;
 import java.io.File;

@@ -1,8 +1,8 @@
 package dev.beamckpt.it;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.beamckpt.io.socket.log.FileReceiveLog;
-import dev.beamckpt.io.socket.log.LogRecord;
+import dev.beamckpt.checkpoint.source.log.FileReceiveLog;
+import dev.beamckpt.checkpoint.source.log.LogRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

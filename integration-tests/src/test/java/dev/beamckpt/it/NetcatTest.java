@@ -5,7 +5,7 @@ import dev.beamckpt.io.socket.ZipfLines;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beamckpt.io.socket.log.LogRecord;
+import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.pipelines.WordCount;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beamckpt.io.socket.LineServer;
-import dev.beamckpt.io.socket.log.LogRecord;
+import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.pipelines.WindowedWordCount;
 import java.nio.file.Path;
 import java.time.Duration;

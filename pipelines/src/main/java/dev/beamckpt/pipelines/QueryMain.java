@@ -19,6 +19,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
@@ -27,12 +28,15 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Runs an example query from the command line: reads lines from {@code --host}/{@code --port} (or
  * standard input through an embedded line server), applies the query's aggregation, starts it
  * with the options' checkpoint location and trigger, and stops it gracefully on Ctrl+C.
- * Exit codes: 0 stopped, 1 failed while running, 2 could not start.
+ * Exit codes: 0 stopped (also by Ctrl+C or SIGTERM), 1 failed while running, 2 could not start;
+ * 128 + the signal when a second Ctrl+C exits at once.
  */
 final class QueryMain {
   private QueryMain() {}
@@ -44,7 +48,12 @@ final class QueryMain {
     StreamingQuery query;
     try {
       PipelineOptionsFactory.register(optionsType);
-      QueryOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(optionsType);
+      QueryOptions options;
+      try {
+        options = PipelineOptionsFactory.fromArgs(args).withValidation().as(optionsType);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(OptionErrors.explain(args, e), e);
+      }
       if (options.getQueryName() == null) {
         options.setQueryName(defaultName);
       }
@@ -63,7 +72,8 @@ final class QueryMain {
       Duration delay = Duration.millis(Intervals.parse(options.getWatermarkDelay(), "--watermarkDelay").toMillis());
       Pipeline pipeline = Pipeline.create(options);
       PCollection<String> lines = pipeline.apply("ReadLines",
-          SocketIO.read().withHost(options.getHost()).withPort(port).withWatermarkDelay(delay));
+          SocketIO.read().withHost(options.getHost()).withPort(port).withWatermarkDelay(delay)
+              .withReconnectAfterEndOfStream(stdinServer == null)); // standard input ends once
       query = WriteStream.of(aggregation.apply(lines, mode))
           .columns(keyColumn, valueColumn).outputMode(mode).sink(sink).start();
       if (options.getPrintProgress()) {
@@ -77,7 +87,7 @@ final class QueryMain {
       return;
     }
     StreamingQuery running = query;
-    Runtime.getRuntime().addShutdownHook(new Thread(running::stop, "stop-query"));
+    stopOnSignals(running);
     int code = 0;
     try {
       running.awaitTermination();
@@ -86,8 +96,54 @@ final class QueryMain {
       code = 1;
     }
     closeQuietly(stdinServer);
+    exit(code);
+  }
+
+  /**
+   * Ctrl+C (SIGINT) or SIGTERM stops the query gracefully while the JVM still runs normally (a
+   * shutdown hook would race the runner's own hooks: in-process Flink shuts its mini cluster down
+   * in one); the same signal again exits at once. Where the signal cannot be handled (a
+   * background job started with SIGINT ignored), the shutdown hook still stops the query.
+   */
+  private static void stopOnSignals(StreamingQuery query) {
+    AtomicBoolean stopping = new AtomicBoolean();
+    SignalHandler handler = signal -> {
+      if (stopping.compareAndSet(false, true)) {
+        System.err.println("Stopping query '" + query.name() + "'... (press Ctrl+C again to exit at once)");
+        Thread stop = new Thread(query::stop, "stop-query");
+        stop.setDaemon(true);
+        stop.start();
+      } else {
+        System.err.println("Exiting at once; a batch in flight runs again on the next start.");
+        Runtime.getRuntime().halt(128 + signal.getNumber());
+      }
+    };
+    for (String name : new String[] {"INT", "TERM"}) {
+      try {
+        Signal.handle(new Signal(name), handler);
+      } catch (IllegalArgumentException e) {
+        // ignored by the parent or reserved by the JVM (-Xrs): the shutdown hook below stops the query
+      }
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(query::stop, "stop-query-at-exit"));
+  }
+
+  /** Exits; if a library's shutdown hook hangs, halts after a bound instead of hanging. */
+  private static void exit(int code) {
+    Thread watchdog = new Thread(() -> {
+      try {
+        Thread.sleep(EXIT_HOOKS_MS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      Runtime.getRuntime().halt(code);
+    }, "exit-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
     System.exit(code);
   }
+
+  private static final long EXIT_HOOKS_MS = 20_000;
 
   private static Sink sink(QueryOptions options) {
     return switch (options.getSink().toLowerCase(Locale.ROOT)) {

@@ -1,6 +1,6 @@
 package dev.beamckpt.bench;
 
-import dev.beamckpt.io.socket.log.FileReceiveLog;
+import dev.beamckpt.checkpoint.source.log.FileReceiveLog;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;

@@ -36,7 +36,7 @@ public final class PipelineFingerprint {
 
   private PipelineFingerprint(List<String> steps) {
     this.steps = List.copyOf(steps);
-    this.hash = sha256(String.join("\n", steps));
+    this.hash = hashOf(steps);
   }
 
   public static PipelineFingerprint of(List<String> steps) {
@@ -116,6 +116,11 @@ public final class PipelineFingerprint {
       return "Sessions(gap " + s.getGapDuration() + ")";
     }
     return fn.getClass().getSimpleName();
+  }
+
+  /** The fingerprint of these step descriptions, as {@code metadata} records it. */
+  public static String hashOf(List<String> steps) {
+    return sha256(String.join("\n", steps));
   }
 
   private static String sha256(String text) {

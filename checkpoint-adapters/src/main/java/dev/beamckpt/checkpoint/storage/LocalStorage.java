@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,17 +61,17 @@ public final class LocalStorage implements CheckpointStorage {
     if (Files.exists(target)) {
       return false;
     }
-    Files.createDirectories(target.getParent());
     Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-    try (FileChannel ch =
-        FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      ByteBuffer buf = ByteBuffer.wrap(data);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(true);
-    }
     try {
+      Files.createDirectories(target.getParent());
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
       // A hard link fails if the target exists: create-if-absent without a window where a
       // concurrent writer's file could be replaced (rename would overwrite).
       Files.createLink(target, tmp);
@@ -80,10 +81,17 @@ public final class LocalStorage implements CheckpointStorage {
     } catch (UnsupportedOperationException e) {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       return true;
+    } catch (IOException e) {
+      throw failure("write", path, e);
     } finally {
-      Files.deleteIfExists(tmp);
+      Files.deleteIfExists(tmp); // also after a failed write (a full disk): no partial file stays behind
       fsyncDirectory(target.getParent());
     }
+  }
+
+  /** A storage error that names the file, the location and why, keeping the cause (tells a full disk apart). */
+  private IOException failure(String action, String path, IOException e) {
+    return new IOException("Cannot " + action + " " + path + " in checkpoint location " + uri + ": " + reason(e), e);
   }
 
   private static void fsyncDirectory(Path dir) {
@@ -114,30 +122,46 @@ public final class LocalStorage implements CheckpointStorage {
 
   @Override
   public void checkWritable() throws IOException {
+    if (Files.isRegularFile(root)) {
+      throw new IOException("Checkpoint location " + uri + " is a file, not a directory. Give --checkpointLocation a"
+          + " directory (it is created if missing).");
+    }
     try {
       Files.createDirectories(root);
       Path probe = Files.createTempFile(root, ".write-probe", ".tmp");
       Files.delete(probe);
     } catch (java.nio.file.FileSystemException e) {
       throw new IOException(
-          "Checkpoint location " + uri + " is not writable (" + describe(e) + "). "
+          "Checkpoint location " + uri + " is not writable (" + reason(e) + "). "
               + "A streaming query must record offsets and commits there: grant write access, "
               + "or pass a writable --checkpointLocation.",
           e);
     }
   }
 
-  private static String describe(IOException e) {
-    String reason = e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
-        ? fse.getReason() : e.getClass().getSimpleName();
-    return reason;
+  /** Why an operation failed, in words: the OS's reason, "permission denied" for a bare AccessDeniedException. */
+  public static String reason(IOException e) {
+    if (e instanceof AccessDeniedException ade && ade.getReason() == null) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+      return fse.getReason();
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   @Override
   public Lease acquireLease(String owner) throws IOException {
     Files.createDirectories(root);
     Path lockFile = resolve(LOCK_FILE);
-    FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    } catch (java.nio.file.FileSystemException e) {
+      throw new IOException("Cannot open the lock file " + lockFile + " of checkpoint location " + uri + ": " + reason(e)
+          + ". The query must lock the location to own it: run it as the user that owns the location's files, grant"
+          + " this user write access to them, or give it a different --checkpointLocation.", e);
+    }
     FileLock lock;
     try {
       lock = ch.tryLock();

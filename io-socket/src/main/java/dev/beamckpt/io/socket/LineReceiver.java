@@ -3,7 +3,7 @@ package dev.beamckpt.io.socket;
 import dev.beamckpt.checkpoint.source.BatchGate;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import dev.beamckpt.checkpoint.source.LogRetention;
-import dev.beamckpt.io.socket.log.ReceiveLog;
+import dev.beamckpt.checkpoint.source.log.ReceiveLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,12 @@ final class LineReceiver {
   private static final int CONNECT_TIMEOUT_MS = 5000;
   /** Reads wake up this often so a stop drains what arrived and exits promptly. */
   private static final int READ_POLL_MS = 200;
+  /** How long a stop keeps reading after asking the server to end the stream. */
+  private static final long DRAIN_MS = 5000;
+  /** How often a receiver whose log cannot be written tries again. */
+  private static final long STORAGE_RETRY_MS = 1000;
+  /** A lost connection is announced once it stays lost this long (an ending stdin stream closes at once). */
+  private static final long ANNOUNCE_LOST_AFTER_MS = 2000;
 
   private final SocketConfig config;
   private final ReceiveLog log;
@@ -52,6 +59,9 @@ final class LineReceiver {
       .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
 
   private volatile boolean running = true;
+  private volatile long stopRequestedNanos;
+  private volatile boolean storageFailing;
+  private final AtomicBoolean stopped = new AtomicBoolean();
   private volatile Socket socket;
   private volatile String status;
   private volatile boolean endOfInput;
@@ -95,40 +105,62 @@ final class LineReceiver {
 
   private void run() {
     int attempt = 0;
+    long lostSinceNanos = 0;
+    boolean lostAnnounced = false;
+    String lostReason = null;
     while (running) {
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress(config.host(), config.port()), CONNECT_TIMEOUT_MS);
         s.setSoTimeout(READ_POLL_MS);
         socket = s;
-        if (attempt > 0) {
-          LOG.info("Reconnected to {} after {} attempts", config.address(), attempt);
+        if (lostAnnounced) {
+          LOG.warn("Source {}: connected to {} again after {} s", config.sourceId(), config.address(),
+              (System.nanoTime() - lostSinceNanos) / 1_000_000_000);
         }
         attempt = 0;
+        lostAnnounced = false;
+        lostReason = null;
         endOfInput = false;
         status = "connected to " + config.address();
-        boolean eof = readLines(s.getInputStream());
+        boolean eof = readLines(s);
+        if (eof && !config.reconnectAfterEndOfStream()) {
+          endOfInput = true;
+          status = "the server at " + config.address() + " ended the stream (end of input)";
+          return;
+        }
         if (eof) {
           endOfInput = true;
           status = "the server at " + config.address() + " closed the stream (end of input); waiting for it to accept again";
           LOG.info("{} closed the stream", config.address());
+          lostReason = "the server closed the stream";
+          lostSinceNanos = System.nanoTime();
         }
       } catch (IOException e) {
         if (!running) {
           break;
         }
+        if (attempt == 0 && lostReason == null) {
+          lostSinceNanos = System.nanoTime();
+        }
+        lostReason = lostReason == null ? e.getMessage() : lostReason;
         attempt++;
         reconnects.incrementAndGet();
         long backoff = Math.min(config.maxReconnectBackoffMs(), 100L << Math.min(attempt - 1, 16));
         status = "reconnecting to " + config.address() + " in " + backoff + " ms (attempt " + attempt + "): " + e.getMessage();
-        if (endOfInput) {
-          LOG.debug("{} no longer accepts after ending its stream: {}", config.address(), e.getMessage());
-        } else if (attempt == 1 || attempt % 20 == 0) {
-          LOG.warn("Source {}: cannot read from {} ({}); retrying with backoff", config.sourceId(), config.address(), e.getMessage());
+        if (!lostAnnounced && (System.nanoTime() - lostSinceNanos) / 1_000_000 >= ANNOUNCE_LOST_AFTER_MS) {
+          lostAnnounced = true;
+          LOG.warn("Source {}: lost the connection to {} ({}); reconnecting with backoff", config.sourceId(),
+              config.address(), lostReason);
+        } else {
+          LOG.debug("Source {}: cannot read from {} ({})", config.sourceId(), config.address(), e.getMessage());
         }
         sleep(backoff);
         continue;
       } finally {
         socket = null;
+      }
+      if (!endOfInput) {
+        break; // stopped
       }
       sleep(Math.min(config.maxReconnectBackoffMs(), 500));
     }
@@ -143,27 +175,43 @@ final class LineReceiver {
     }
   }
 
-  /** Reads lines until end of stream (true) or a stop (false). */
-  private boolean readLines(InputStream in) throws IOException {
+  /**
+   * Reads lines until end of stream (true) or a stop (false). A stop half-closes the connection:
+   * the server sees the client leave (our LineServer and nc stop sending and close), and the lines
+   * already on their way are read and logged until the stream ends or stays idle, within {@link
+   * #DRAIN_MS}, so a graceful stop loses nothing the server wrote.
+   */
+  private boolean readLines(Socket s) throws IOException {
+    InputStream in = s.getInputStream();
     byte[] buf = new byte[64 * 1024];
     byte[] line = new byte[256];
     int len = 0;
     boolean overlong = false;
+    boolean draining = false;
     while (true) {
+      if (!running && !draining) {
+        draining = true;
+        s.shutdownOutput();
+      }
+      if (draining && System.nanoTime() - stopRequestedNanos > DRAIN_MS * 1_000_000) {
+        LOG.warn("Source {}: {} kept sending for {} s after the stop; stopped reading, so what it sent since then is"
+            + " not in the receive log", config.sourceId(), config.address(), DRAIN_MS / 1000);
+        return false;
+      }
       int n;
       try {
         n = in.read(buf);
       } catch (SocketTimeoutException idle) {
-        if (!running) {
-          return false; // nothing arrived for a poll interval: drained, stop
+        if (draining) {
+          return false; // nothing more arrived after the stop: drained
         }
         continue;
       }
       if (n < 0) {
         if (len > 0 && !overlong) {
-          appendLines(List.of(decode(line, len))); // a last line without a newline
+          appendDurably(List.of(decode(line, len))); // a last line without a newline
         }
-        return true;
+        return !draining;
       }
       bytes.addAndGet(n);
       List<String> complete = new ArrayList<>();
@@ -189,7 +237,42 @@ final class LineReceiver {
         }
       }
       if (!complete.isEmpty()) {
-        appendLines(complete);
+        appendDurably(complete);
+      }
+    }
+  }
+
+  /**
+   * Appends received lines, waiting while the log cannot be written (a full disk): the receiver
+   * reads nothing more meanwhile, so what the server sends stays in the connection, and the lines
+   * already read are kept until they are stored. Only a stop while the log still cannot be
+   * written loses them, and says how many.
+   */
+  private void appendDurably(List<String> received) {
+    while (true) {
+      try {
+        appendLines(received);
+        if (storageFailing) {
+          storageFailing = false;
+          status = "connected to " + config.address();
+          LOG.warn("Source {}: the receive log can be written again; reading {} again", config.sourceId(), config.address());
+        }
+        return;
+      } catch (IOException e) {
+        if (!storageFailing) {
+          storageFailing = true;
+          LOG.error("Source {}: {}. Stopped reading {} until the log can be written: the server keeps what it has not"
+              + " sent, and the {} line(s) already read are kept in memory. Free space (or fix access) where the"
+              + " checkpoint location is; the query continues by itself.", config.sourceId(), e.getMessage(),
+              config.address(), received.size());
+        }
+        status = "waiting for storage (" + e.getMessage() + ")";
+        if (!running && System.nanoTime() - stopRequestedNanos > DRAIN_MS * 1_000_000) {
+          LOG.error("Source {}: stopped while the receive log could not be written; {} line(s) read from {} were not"
+              + " stored and are lost", config.sourceId(), received.size(), config.address());
+          return;
+        }
+        sleep(Math.min(STORAGE_RETRY_MS, READ_POLL_MS * 5L));
       }
     }
   }
@@ -256,11 +339,15 @@ final class LineReceiver {
     return m;
   }
 
-  /** Stops reading after draining what already arrived, then closes the log. */
+  /** Stops reading after draining what the connection holds (see {@link #readLines}), then closes the log. */
   void stop() throws IOException {
+    if (!stopped.compareAndSet(false, true)) {
+      return;
+    }
+    stopRequestedNanos = System.nanoTime();
     running = false;
     try {
-      thread.join(READ_POLL_MS * 10L);
+      thread.join(DRAIN_MS + 2L * READ_POLL_MS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -275,8 +362,11 @@ final class LineReceiver {
       Thread.currentThread().interrupt();
     }
     synchronized (this) {
-      log.sync();
-      log.close();
+      try {
+        log.sync();
+      } finally {
+        log.close();
+      }
     }
     status = "stopped";
   }

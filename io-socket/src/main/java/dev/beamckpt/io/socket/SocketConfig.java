@@ -5,10 +5,10 @@ import java.io.Serializable;
 /** A socket source's settings, as SocketIO.Read builds them. */
 record SocketConfig(
     String host, int port, String sourceId, long watermarkDelayMs, int maxLineBytes, OverlongLinePolicy overlongLines,
-    long maxReconnectBackoffMs) implements Serializable {
+    long maxReconnectBackoffMs, boolean reconnectAfterEndOfStream) implements Serializable {
 
   static SocketConfig defaults() {
-    return new SocketConfig(null, 0, "0", 0, 1 << 20, OverlongLinePolicy.SKIP, 5000);
+    return new SocketConfig(null, 0, "0", 0, 1 << 20, OverlongLinePolicy.SKIP, 5000, true);
   }
 
   String address() {
@@ -28,6 +28,7 @@ record SocketConfig(
     int maxLineBytes;
     OverlongLinePolicy overlongLines;
     long maxReconnectBackoffMs;
+    boolean reconnectAfterEndOfStream;
 
     private Builder(SocketConfig c) {
       host = c.host;
@@ -37,10 +38,12 @@ record SocketConfig(
       maxLineBytes = c.maxLineBytes;
       overlongLines = c.overlongLines;
       maxReconnectBackoffMs = c.maxReconnectBackoffMs;
+      reconnectAfterEndOfStream = c.reconnectAfterEndOfStream;
     }
 
     SocketConfig build() {
-      return new SocketConfig(host, port, sourceId, watermarkDelayMs, maxLineBytes, overlongLines, maxReconnectBackoffMs);
+      return new SocketConfig(host, port, sourceId, watermarkDelayMs, maxLineBytes, overlongLines, maxReconnectBackoffMs,
+          reconnectAfterEndOfStream);
     }
   }
 }

@@ -66,6 +66,15 @@ public final class SocketIO {
       return with(b -> b.maxReconnectBackoffMs = backoff.getMillis());
     }
 
+    /**
+     * Whether the server ending its stream is only a pause (default: reconnect, as to {@code nc -lk}
+     * restarted) or the end of the input for good (a server that serves one file or standard input
+     * and then exits): then the receiver stops connecting, quietly.
+     */
+    public Read withReconnectAfterEndOfStream(boolean reconnect) {
+      return with(b -> b.reconnectAfterEndOfStream = reconnect);
+    }
+
     private Read with(Consumer<SocketConfig.Builder> change) {
       SocketConfig.Builder builder = config.toBuilder();
       change.accept(builder);

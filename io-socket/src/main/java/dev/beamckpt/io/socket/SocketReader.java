@@ -2,8 +2,8 @@ package dev.beamckpt.io.socket;
 
 import dev.beamckpt.checkpoint.source.BatchGate;
 import dev.beamckpt.checkpoint.source.SourceChannel;
-import dev.beamckpt.io.socket.log.LogRecord;
-import dev.beamckpt.io.socket.log.ReceiveLog;
+import dev.beamckpt.checkpoint.source.log.LogRecord;
+import dev.beamckpt.checkpoint.source.log.ReceiveLog;
 import java.io.IOException;
 import java.util.NoSuchElementException;
 import org.apache.beam.sdk.io.UnboundedSource;

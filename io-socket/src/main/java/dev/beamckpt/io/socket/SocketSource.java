@@ -9,9 +9,10 @@ import dev.beamckpt.checkpoint.source.LoggedSource;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.Storages;
-import dev.beamckpt.io.socket.log.FileReceiveLog;
-import dev.beamckpt.io.socket.log.MemoryReceiveLog;
-import dev.beamckpt.io.socket.log.ReceiveLog;
+import dev.beamckpt.checkpoint.source.log.FileReceiveLog;
+import dev.beamckpt.checkpoint.source.log.MemoryReceiveLog;
+import dev.beamckpt.checkpoint.source.log.ReceiveLog;
+import dev.beamckpt.checkpoint.source.log.RequiredEnd;
 import java.io.IOException;
 import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
@@ -72,8 +73,9 @@ final class SocketSource extends UnboundedSource<String, SocketCheckpointMark> i
     }
     CheckpointStorage storage = Storages.forLocation(location);
     CheckpointOptions checkpoint = options.as(CheckpointOptions.class);
+    // Checked against the location's batches: a damaged or missing log is refused, never repaired by dropping records.
     ReceiveLog log = FileReceiveLog.open(storage.localDirectory(CheckpointLocation.SOURCES + "/" + config.sourceId()),
-        checkpoint.getReceiveLogSegmentBytes());
+        checkpoint.getReceiveLogSegmentBytes(), RequiredEnd.of(storage, config.sourceId()));
     LogRetention retention = checkpoint.getTrimReceiveLogToRestorePoints()
         ? new RestorePointRetention(storage.localDirectory(CheckpointLocation.STATE))
         : LogRetention.keepAll();

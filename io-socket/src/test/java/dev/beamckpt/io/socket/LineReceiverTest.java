@@ -3,9 +3,11 @@ package dev.beamckpt.io.socket;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beamckpt.io.socket.log.LogRecord;
-import dev.beamckpt.io.socket.log.MemoryReceiveLog;
-import dev.beamckpt.io.socket.log.ReceiveLog;
+import dev.beamckpt.checkpoint.source.log.FileReceiveLog;
+import dev.beamckpt.checkpoint.source.log.LogRecord;
+import dev.beamckpt.checkpoint.source.log.MemoryReceiveLog;
+import dev.beamckpt.checkpoint.source.log.ReceiveLog;
+import dev.beamckpt.checkpoint.source.log.ReceiveLogWriteException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -13,13 +15,17 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The receiver against a real loopback server that writes raw bytes. */
 class LineReceiverTest {
@@ -86,6 +92,98 @@ class LineReceiverTest {
     assertTrue(receiver.status().contains("closed the stream (end of input)"), receiver.status());
   }
 
+  @Test
+  void aGracefulStopLogsEveryLineTheServerWroteWhileItKeepsStreaming(@TempDir Path dir) throws Exception {
+    try (LineServer server = LineServer.start(0)) {
+      LineReceiver receiver = receiver(server.port(), 1024, OverlongLinePolicy.SKIP, FileReceiveLog.open(dir));
+      AtomicBoolean feeding = new AtomicBoolean(true);
+      Thread feeder = new Thread(() -> {
+        for (int i = 0; feeding.get(); i++) {
+          server.send("line " + i);
+          if (server.linesQueued() > 1000) {
+            Thread.onSpinWait();
+          }
+        }
+      });
+      feeder.start();
+      eventually(() -> receiver.log().endOffset() > 20_000);
+      receiver.stop(); // while the server is still writing as fast as it can
+      feeding.set(false);
+      feeder.join();
+      long sent = server.linesSent();
+      List<LogRecord> logged = FileReceiveLog.readAll(dir);
+      assertEquals(sent, logged.size(), "every line the server wrote reached the log");
+      assertEquals("line " + (sent - 1), logged.get(logged.size() - 1).line());
+    }
+  }
+
+  @Test
+  void aLogThatCannotBeWrittenPausesReadingAndKeepsWhatWasRead() throws Exception {
+    ServerSocket server = server(0);
+    FailingLog log = new FailingLog(3);
+    LineReceiver receiver = receiver(server.getLocalPort(), 1024, OverlongLinePolicy.SKIP, log);
+    try (Socket client = server.accept(); OutputStream out = client.getOutputStream()) {
+      out.write("kept while the disk was full\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      eventually(() -> receiver.status().startsWith("waiting for storage (Cannot append to receive log test: No space"));
+      out.write("after\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      eventually(() -> log.endOffset() == 2);
+    }
+    assertEquals(List.of("kept while the disk was full", "after"), lines(log));
+    assertTrue(log.failures.get() >= 3, "the append was retried until it worked");
+  }
+
+  /** A log whose first appends fail as a full disk does. */
+  private static final class FailingLog implements ReceiveLog {
+    private final MemoryReceiveLog delegate = new MemoryReceiveLog();
+    private final AtomicInteger failures = new AtomicInteger();
+    private final int failFirst;
+
+    FailingLog(int failFirst) {
+      this.failFirst = failFirst;
+    }
+
+    @Override
+    public void append(List<String> lines, long timestampMs) throws IOException {
+      if (failures.get() < failFirst) {
+        failures.incrementAndGet();
+        throw new ReceiveLogWriteException("Cannot append to receive log test: No space left on device",
+            new IOException("No space left on device"));
+      }
+      delegate.append(lines, timestampMs);
+    }
+
+    @Override
+    public long startOffset() {
+      return delegate.startOffset();
+    }
+
+    @Override
+    public long endOffset() {
+      return delegate.endOffset();
+    }
+
+    @Override
+    public long maxTimestampMs() {
+      return delegate.maxTimestampMs();
+    }
+
+    @Override
+    public void sync() {}
+
+    @Override
+    public Cursor cursor(long fromOffset) throws IOException {
+      return delegate.cursor(fromOffset);
+    }
+
+    @Override
+    public void trimBefore(long offset) {}
+
+    @Override
+    public void close() {}
+  }
+
   private ServerSocket server(int port) throws IOException {
     ServerSocket s = new ServerSocket();
     s.setReuseAddress(true);
@@ -95,8 +193,12 @@ class LineReceiverTest {
   }
 
   private LineReceiver receiver(int port, int maxLineBytes, OverlongLinePolicy policy) {
-    SocketConfig config = new SocketConfig("127.0.0.1", port, "0", 0, maxLineBytes, policy, 200);
-    LineReceiver r = new LineReceiver(config, new MemoryReceiveLog()).start();
+    return receiver(port, maxLineBytes, policy, new MemoryReceiveLog());
+  }
+
+  private LineReceiver receiver(int port, int maxLineBytes, OverlongLinePolicy policy, ReceiveLog log) {
+    SocketConfig config = new SocketConfig("127.0.0.1", port, "0", 0, maxLineBytes, policy, 200, true);
+    LineReceiver r = new LineReceiver(config, log).start();
     open.add(r::stop);
     return r;
   }

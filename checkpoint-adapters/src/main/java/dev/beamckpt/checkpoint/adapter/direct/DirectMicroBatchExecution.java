@@ -10,6 +10,7 @@ import dev.beamckpt.checkpoint.source.LoggedSource;
 import dev.beamckpt.checkpoint.source.LoggedSources;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
+import dev.beamckpt.checkpoint.storage.OutOfSpace;
 import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
 import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
@@ -139,8 +140,8 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
         }
       }
     } catch (Throwable t) {
-      failure = t;
-      LOG.error("Query '{}' failed: {}", spec.name(), t.getMessage(), t);
+      failure = t; // reported by whoever awaits the query (QueryMain prints it); a stop is not a failure
+      LOG.debug("Query '{}' ended: {}", spec.name(), t.getMessage(), t);
     } finally {
       shutdown();
     }
@@ -183,7 +184,7 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
     long batchId = lastBatchId + 1;
     OffsetSeq seq = new OffsetSeq(nextWatermark, t0, ends);
     long walStart = System.currentTimeMillis();
-    if (location != null && !location.offsets().add(batchId, seq)) {
+    if (location != null && !whenSpaceAllows("offsets/" + batchId, () -> location.offsets().add(batchId, seq))) {
       throw new IOException("offsets/" + batchId + " already exists in " + location.uri() + ": another process wrote to this location.");
     }
     long latestOffsetMs = walStart - t0;
@@ -218,7 +219,8 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       endOffsets.put(e.getKey(), end);
     }
     if (!replay && location != null) {
-      location.commits().add(batchId, new CommitMetadata(seq.batchWatermarkMs(), System.currentTimeMillis(), inputRows, outputRows));
+      CommitMetadata commit = new CommitMetadata(seq.batchWatermarkMs(), System.currentTimeMillis(), inputRows, outputRows);
+      whenSpaceAllows("commits/" + batchId, () -> location.commits().add(batchId, commit));
       location.purge(batchId, spec.minBatchesToRetain());
     }
     watermarkMs = seq.batchWatermarkMs();
@@ -240,6 +242,35 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
           sourceProgress, new QueryProgress.Sink(spec.sink().description(), outputRows));
       recent.add(progress);
       LOG.info("Batch {} committed: {}", batchId, progress.json());
+    }
+  }
+
+  /** A write into the location; on a full disk it is retried until space returns or the query stops. */
+  private interface LocationWrite {
+    boolean write() throws IOException;
+  }
+
+  private boolean whenSpaceAllows(String file, LocationWrite write) throws Exception {
+    boolean waiting = false;
+    while (true) {
+      try {
+        boolean written = write.write();
+        if (waiting) {
+          LOG.warn("Query '{}': {} written; the checkpoint location has space again, the query continues", spec.name(), file);
+        }
+        return written;
+      } catch (IOException e) {
+        if (!OutOfSpace.is(e) || stopRequested) {
+          throw e;
+        }
+        if (!waiting) {
+          waiting = true;
+          LOG.error("Query '{}': {}. The query waits until space is freed there, then continues (nothing is lost;"
+              + " Ctrl+C stops it, and a restart resumes exactly).", spec.name(), e.getMessage());
+        }
+        status = new QueryStatus("Waiting for space: " + e.getMessage(), false, false);
+        waitUntil(System.currentTimeMillis() + 1000);
+      }
     }
   }
 

@@ -8,6 +8,9 @@ import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
 import dev.beamckpt.checkpoint.log.SourceOffset;
+import dev.beamckpt.checkpoint.source.LoggedSource;
+import dev.beamckpt.checkpoint.source.LoggedSources;
+import dev.beamckpt.checkpoint.source.SourceChannel;
 import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
 import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
@@ -39,6 +42,10 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
   private static final Logger LOG = LoggerFactory.getLogger(FlinkQueryExecution.class);
   private static final long POLL_MS = 300;
   private static final Duration SAVEPOINT_TIMEOUT = Duration.ofMinutes(2);
+  /** How long a stop waits for a job still being submitted to appear before abandoning its submission. */
+  private static final long SUBMISSION_WAIT_MS = 30_000;
+  /** How long a stop waits for a stopped or cancelled job to end before giving up on it. */
+  private static final long JOB_END_WAIT_MS = 30_000;
 
   private final CheckpointLocation location;
   private final Path stateDir;
@@ -50,6 +57,10 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
 
   private volatile String jobId;
   private volatile boolean stopRequested;
+  /** The stop gave up waiting for the job (still being submitted, or not ending): the driver ends anyway. */
+  private volatile boolean abandoned;
+  /** In-process, the driver owns the sources' receivers so a stop drains them before the JVM exits. */
+  private final List<SourceChannel> channels = new ArrayList<>();
   private long reportedBatch;
   private JsonNode lastCheckpoint = MissingNode.getInstance();
 
@@ -73,6 +84,16 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
       FlinkJobSettings job = FlinkJobSettings.apply(spec, stateDir, restore, runId);
       FlinkQueryExecution execution = new FlinkQueryExecution(spec, location, stateDir, restore, runId, job);
       execution.reportedBatch = location != null ? location.commits().latestBatchId().orElse(0L) : 0;
+      try {
+        if (job.local()) {
+          for (LoggedSource source : LoggedSources.in(spec.pipeline())) {
+            execution.channels.add(source.open(spec.pipeline().getOptions()));
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        execution.closeChannels();
+        throw e;
+      }
       execution.launch();
       return execution;
     } catch (IOException | RuntimeException e) {
@@ -89,8 +110,8 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         spec.pipeline().run().waitUntilFinish();
       } catch (Throwable t) {
         if (!stopRequested) {
-          failure = explain(t);
-          LOG.error("Flink job of query '{}' failed: {}", spec.name(), t.getMessage(), t);
+          failure = explain(t); // reported by whoever awaits the query (QueryMain prints it)
+          LOG.debug("Flink job of query '{}' failed", spec.name(), t);
         }
       } finally {
         jobEnded.countDown();
@@ -121,7 +142,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
 
   private void drive() {
     try {
-      while (!jobEnded.await(POLL_MS, TimeUnit.MILLISECONDS)) {
+      while (!jobEnded.await(POLL_MS, TimeUnit.MILLISECONDS) && !abandoned) {
         try {
           if (jobId == null) {
             findJob();
@@ -141,6 +162,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
       }
     } finally {
       status = new QueryStatus(failure == null ? "Stopped" : "Terminated with exception: " + failure.getMessage(), false, false);
+      closeChannels();
       if (location != null) {
         try {
           location.close();
@@ -215,50 +237,95 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
     LOG.info("Batch {} committed: {}", batchId, progress.json());
   }
 
+  /** Stops the receivers this driver owns: each logs what its connection still holds first. */
+  private void closeChannels() {
+    for (SourceChannel channel : channels) {
+      try {
+        channel.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Query '{}': closing a source: {}", spec.name(), e.getMessage());
+      }
+    }
+    channels.clear();
+  }
+
+  /**
+   * Stops the job at whatever moment of its life: a running job with a savepoint, a job still
+   * deploying or restoring by cancelling it (its restore point stays the newest), a submission that
+   * never produces a job by abandoning it. Returns within bounded time.
+   */
   @Override
   public void stop() {
     if (!stopRequested) {
       stopRequested = true;
       try {
         stopJob();
+        if (!jobEnded.await(JOB_END_WAIT_MS, TimeUnit.MILLISECONDS)) {
+          LOG.warn("Query '{}': the Flink job did not end within {} s of the stop; leaving it", spec.name(),
+              JOB_END_WAIT_MS / 1000);
+          abandoned = true;
+        }
       } catch (IOException e) {
         LOG.warn("Stopping the Flink job of query '{}': {}", spec.name(), e.getMessage());
+        abandoned = true;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        abandoned = true;
       }
     }
     awaitTerminated();
   }
 
   private void stopJob() throws IOException, InterruptedException {
-    String id = awaitJobId();
+    String id = awaitActiveJob();
     if (id == null) {
-      LOG.warn("Query '{}': the Flink job never appeared at {}; nothing to stop", spec.name(), rest.baseUrl());
+      if (jobEnded.getCount() > 0) {
+        LOG.warn("Query '{}': stopped before its Flink job was submitted; abandoning the submission (the next start"
+            + " resumes from the same point)", spec.name());
+        abandoned = true;
+      }
       return;
     }
-    if (location != null) {
-      String target = stateDir.resolve(FlinkRestorePoint.SAVEPOINTS).toUri().toString();
-      try {
-        String savepoint = rest.stopWithSavepoint(id, target, SAVEPOINT_TIMEOUT);
-        LOG.info("Query '{}' stopped with savepoint {}", spec.name(), savepoint);
-        FlinkRestorePoint.pruneKeepingNewest(stateDir,
-            spec.pipeline().getOptions().as(CheckpointOptions.class).getRetainedCheckpoints());
-        return;
-      } catch (IOException e) {
-        LOG.warn("Query '{}': {}; cancelling instead, the last completed checkpoint stays in {}", spec.name(),
-            e.getMessage(), location.uri());
-      }
+    String resumeFrom = restore == null ? "the start" : restore.relativeTo(stateDir.getParent());
+    if (location == null || !rest.allTasksRunning(id)) {
+      rest.cancel(id);
+      LOG.info("Query '{}': stopped while Flink job {} was starting; cancelled it (the next start resumes from {})",
+          spec.name(), id, resumeFrom);
+      return;
     }
-    rest.cancel(id);
+    String target = stateDir.resolve(FlinkRestorePoint.SAVEPOINTS).toUri().toString();
+    try {
+      String savepoint = rest.stopWithSavepoint(id, target, SAVEPOINT_TIMEOUT);
+      LOG.info("Query '{}' stopped with savepoint {}", spec.name(), savepoint);
+      FlinkRestorePoint.pruneKeepingNewest(stateDir,
+          spec.pipeline().getOptions().as(CheckpointOptions.class).getRetainedCheckpoints());
+    } catch (IOException e) {
+      LOG.warn("Query '{}': {}; cancelled the job instead, its last completed checkpoint stays in {}", spec.name(),
+          e.getMessage(), location.uri());
+      rest.cancel(id);
+    }
   }
 
-  private String awaitJobId() throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 60_000;
-    synchronized (lock) {
-      while (jobId == null && jobEnded.getCount() > 0 && System.currentTimeMillis() < deadline) {
+  /** The job once Flink knows it (any state short of ended), or null if none appears in time. */
+  private String awaitActiveJob() throws InterruptedException {
+    long deadline = System.currentTimeMillis() + SUBMISSION_WAIT_MS;
+    while (jobEnded.getCount() > 0 && System.currentTimeMillis() < deadline) {
+      String id = jobId;
+      if (id != null) {
+        return id;
+      }
+      try {
+        Optional<String> active = rest.activeJobNamed(job.jobName());
+        if (active.isPresent()) {
+          return active.get();
+        }
+      } catch (IOException e) {
+        LOG.debug("Looking for the Flink job of query '{}': {}", spec.name(), e.getMessage());
+      }
+      synchronized (lock) {
         lock.wait(POLL_MS);
       }
-      return jobId;
     }
+    return jobId;
   }
 }

@@ -10,6 +10,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /** The few calls of Flink's REST API a query's driver makes: find its job, watch checkpoints, stop it. */
 public final class FlinkRest {
@@ -35,14 +37,39 @@ public final class FlinkRest {
    * about its checkpoints with an error it also logs.)
    */
   public Optional<String> runningJobNamed(String name) throws IOException {
+    return newestJobNamed(name, "RUNNING"::equals);
+  }
+
+  /** The id of the newest job called {@code name} that has not ended: created, initializing, running, restarting. */
+  public Optional<String> activeJobNamed(String name) throws IOException {
+    return newestJobNamed(name, state -> !TERMINAL.contains(state));
+  }
+
+  private static final Set<String> TERMINAL = Set.of("FINISHED", "CANCELED", "FAILED", "SUSPENDED");
+
+  private Optional<String> newestJobNamed(String name, Predicate<String> state) throws IOException {
     JsonNode best = null;
     for (JsonNode job : get("/jobs/overview").path("jobs")) {
-      if ("RUNNING".equals(job.path("state").asText()) && name.equals(job.path("name").asText())
+      if (state.test(job.path("state").asText()) && name.equals(job.path("name").asText())
           && (best == null || job.path("start-time").asLong() > best.path("start-time").asLong())) {
         best = job;
       }
     }
     return Optional.ofNullable(best).map(j -> j.path("jid").asText());
+  }
+
+  /** Whether the job runs with every task running: what a savepoint needs. */
+  public boolean allTasksRunning(String jobId) throws IOException {
+    JsonNode job = get("/jobs/" + jobId);
+    if (!"RUNNING".equals(job.path("state").asText())) {
+      return false;
+    }
+    for (JsonNode vertex : job.path("vertices")) {
+      if (!"RUNNING".equals(vertex.path("status").asText())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public JsonNode checkpoints(String jobId) throws IOException {

@@ -1,4 +1,4 @@
-package dev.beamckpt.io.socket.log;
+package dev.beamckpt.checkpoint.source.log;
 
 import java.io.Closeable;
 import java.io.IOException;

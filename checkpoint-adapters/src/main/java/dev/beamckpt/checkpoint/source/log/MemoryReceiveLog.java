@@ -1,4 +1,4 @@
-package dev.beamckpt.io.socket.log;
+package dev.beamckpt.checkpoint.source.log;
 
 import java.util.ArrayList;
 import java.util.List;

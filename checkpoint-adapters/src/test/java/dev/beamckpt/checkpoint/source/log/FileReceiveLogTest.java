@@ -1,4 +1,4 @@
-package dev.beamckpt.io.socket.log;
+package dev.beamckpt.checkpoint.source.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -78,7 +78,7 @@ class FileReceiveLogTest {
     bytes[secondPayload] ^= 0x20;
     Files.write(file, bytes);
     IOException e = assertThrows(IOException.class, () -> FileReceiveLog.open(dir));
-    assertTrue(e.getMessage().contains(file + " is corrupt at record 1") && e.getMessage().contains("move it aside"),
+    assertTrue(e.getMessage().contains(file + " is corrupt at record 1") && e.getMessage().contains("start over with a new --checkpointLocation"),
         e.getMessage());
   }
 

@@ -1,5 +1,6 @@
-package dev.beamckpt.io.socket.log;
+package dev.beamckpt.checkpoint.source.log;
 
+import dev.beamckpt.checkpoint.storage.LocalStorage;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.DataInputStream;
@@ -70,14 +71,25 @@ public final class FileReceiveLog implements ReceiveLog {
   }
 
   public static FileReceiveLog open(Path dir) throws IOException {
-    return open(dir, DEFAULT_SEGMENT_BYTES);
+    return open(dir, DEFAULT_SEGMENT_BYTES, RequiredEnd.NONE);
   }
 
   public static FileReceiveLog open(Path dir, long segmentBytes) throws IOException {
+    return open(dir, segmentBytes, RequiredEnd.NONE);
+  }
+
+  /**
+   * Opens the log for appending after checking it against what the location recorded: every
+   * record below {@code required} must be readable. A torn tail (a process died mid-append) is
+   * truncated only beyond it; anything else that cannot be read is corruption, named by file and
+   * record, and nothing is changed.
+   */
+  public static FileReceiveLog open(Path dir, long segmentBytes, RequiredEnd required) throws IOException {
+    Scan scan = scan(dir, required);
     Files.createDirectories(dir);
     FileReceiveLog log = new FileReceiveLog(dir, segmentBytes);
     try {
-      log.recover();
+      log.recover(scan);
     } catch (IOException | RuntimeException e) {
       log.close();
       throw e;
@@ -85,32 +97,56 @@ public final class FileReceiveLog implements ReceiveLog {
     return log;
   }
 
-  /** Scans the segments: builds their indexes, finds the end, truncates a torn tail of the last. */
-  private void recover() throws IOException {
-    List<Path> files = segmentFiles(dir);
+  /**
+   * Checks the log in {@code dir} against {@code required} without changing it: what {@link #open}
+   * would refuse, it throws here too. For {@code checkpoint describe}.
+   */
+  public static Extent check(Path dir, RequiredEnd required) throws IOException {
+    Scan scan = scan(dir, required);
+    return new Extent(scan.segments.isEmpty() ? 0 : scan.segments.get(0).firstOffset, scan.endOffset,
+        scan.lastSize - scan.lastValidEnd);
+  }
+
+  /** What a log holds: records from {@code startOffset} to {@code endOffset}, and a torn tail's bytes. */
+  public record Extent(long startOffset, long endOffset, long tornTailBytes) {}
+
+  /** What opening found: the segments with their indexes, where the records end, where the last is torn. */
+  private record Scan(List<Segment> segments, long endOffset, long maxTimestampMs, long lastValidEnd, long lastSize) {}
+
+  private static Scan scan(Path dir, RequiredEnd required) throws IOException {
+    List<Path> files = Files.isDirectory(dir) ? segmentFiles(dir) : List.of();
     if (files.isEmpty()) {
-      files = List.of(dir.resolve(segmentName(0)));
+      if (required.offset() > 0) {
+        throw new CorruptReceiveLogException("Receive log " + dir + " is missing" + (Files.isDirectory(dir)
+            ? " (the directory holds no segment files)" : "") + ", but " + required.namedBy() + " records that a batch"
+            + " read it up to record " + required.offset() + ". Those lines cannot be replayed and new input must not"
+            + " stand in for them: restore " + dir + " from a backup, or start over with a new --checkpointLocation.");
+      }
+      return new Scan(List.of(), 0, Long.MIN_VALUE, MAGIC.length, MAGIC.length);
     }
+    List<Segment> segments = new ArrayList<>();
     long offset = firstOffsetOf(files.get(0));
+    long maxTimestampMs = Long.MIN_VALUE;
+    long pos = MAGIC.length;
+    long size = MAGIC.length;
     for (int i = 0; i < files.size(); i++) {
       Path file = files.get(i);
       boolean last = i == files.size() - 1;
       if (firstOffsetOf(file) != offset) {
-        throw new IOException("Receive log " + dir + " has a gap: segment " + file.getFileName() + " should start at record "
-            + offset + ". A segment was removed by hand; restore it from a backup, or move the directory aside to start"
-            + " this source's log over (its lines are lost).");
+        throw new CorruptReceiveLogException("Receive log " + dir + " has a gap: segment " + file.getFileName()
+            + " should start at record " + offset + ". A segment was removed by hand: restore it from a backup, or"
+            + " start over with a new --checkpointLocation.");
       }
       Segment segment = new Segment(file, offset);
-      segments.put(offset, segment);
-      if (last) {
-        out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        if (out.size() == 0) {
-          out.write(ByteBuffer.wrap(MAGIC), 0);
-        }
+      segments.add(segment);
+      size = Files.size(file);
+      if (last && size < MAGIC.length) {
+        pos = 0; // rolled to by a process that died before the header was written: no records yet
+        size = 0;
+        continue;
       }
-      long size = Files.size(file);
       checkMagic(file, size);
-      long pos = MAGIC.length;
+      pos = MAGIC.length;
       try (FrameReader frames = new FrameReader(file, offset, MAGIC.length)) {
         for (LogRecord r = frames.next(size); r != null; r = frames.next(size)) {
           if ((r.offset() - segment.firstOffset) % INDEX_EVERY == 0) {
@@ -121,26 +157,65 @@ public final class FileReceiveLog implements ReceiveLog {
           pos = frames.position;
         }
       }
-      if (pos < size) {
-        if (!last) {
-          throw new IOException("Receive log segment " + file + " ends in " + (size - pos) + " bytes that are not a"
-              + " complete record, but later segments follow it: the file is damaged. Restore it from a backup.");
-        }
-        LOG.warn("Receive log {}: truncating a torn tail of {} bytes after record {} (written when the process died;"
-            + " never read, so nothing emitted is lost)", file, size - pos, offset);
-        out.truncate(pos);
+      if (pos < size && (!last || offset < required.offset())) {
+        throw new CorruptReceiveLogException("Receive log segment " + file + " is damaged at record " + offset
+            + " (byte " + pos + "): the " + (size - pos) + " bytes from there are not a complete record, yet "
+            + (last ? required.namedBy() + " records that a batch read the log up to record " + required.offset()
+                : "later segments follow it")
+            + ", so this is not a tail torn by a crash. The records from " + offset + " on cannot be replayed: restore"
+            + " the file from a backup, or start over with a new --checkpointLocation.");
       }
-      endPosition = pos;
     }
-    endOffset = offset;
+    if (offset < required.offset()) {
+      throw new CorruptReceiveLogException("Receive log " + dir + " ends at record " + offset + ", but "
+          + required.namedBy() + " records that a batch read it up to record " + required.offset() + ": segments are"
+          + " missing or were cut short. Those lines cannot be replayed and new input must not stand in for them:"
+          + " restore the log from a backup, or start over with a new --checkpointLocation.");
+    }
+    return new Scan(segments, offset, maxTimestampMs, pos, size);
+  }
+
+  /** Adopts a scan: opens the last segment for appending, truncating a torn tail (beyond every batch). */
+  private void recover(Scan scan) throws IOException {
+    if (scan.segments.isEmpty()) {
+      Path file = dir.resolve(segmentName(0));
+      segments.put(0L, new Segment(file, 0));
+      out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      writeMagic(out);
+      endPosition = MAGIC.length;
+      return;
+    }
+    scan.segments.forEach(s -> segments.put(s.firstOffset, s));
+    Segment last = scan.segments.get(scan.segments.size() - 1);
+    out = FileChannel.open(last.file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    if (scan.lastSize == 0) {
+      out.truncate(0);
+      writeMagic(out);
+    } else if (scan.lastValidEnd < scan.lastSize) {
+      LOG.warn("Receive log {}: truncating a torn tail of {} bytes after record {} (written when the process died;"
+          + " beyond every batch the location recorded, so never counted)", last.file, scan.lastSize - scan.lastValidEnd,
+          scan.endOffset);
+      out.truncate(scan.lastValidEnd);
+    }
+    endPosition = Math.max(MAGIC.length, scan.lastValidEnd);
+    endOffset = scan.endOffset;
+    maxTimestampMs = scan.maxTimestampMs;
+  }
+
+  private static void writeMagic(FileChannel ch) throws IOException {
+    ByteBuffer magic = ByteBuffer.wrap(MAGIC);
+    while (magic.hasRemaining()) {
+      ch.write(magic, magic.position());
+    }
   }
 
   private static void checkMagic(Path file, long size) throws IOException {
     byte[] magic = new byte[MAGIC.length];
     try (InputStream in = Files.newInputStream(file)) {
       if (size < MAGIC.length || in.readNBytes(magic, 0, MAGIC.length) < MAGIC.length || !Arrays.equals(magic, MAGIC)) {
-        throw new IOException("Receive log " + file + " does not start with the receive-log header: it is not a"
-            + " receive log, or its start is damaged. Move it aside to start this source's log over (its lines are lost).");
+        throw new CorruptReceiveLogException("Receive log " + file + " does not start with the receive-log header: it"
+            + " is not a receive log, or its start is damaged. Restore it from a backup, or start over with a new"
+            + " --checkpointLocation.");
       }
     }
   }
@@ -207,6 +282,10 @@ public final class FileReceiveLog implements ReceiveLog {
     return maxTimestampMs;
   }
 
+  /**
+   * Appends all lines or none: a write that fails (a full disk) is cut back to the last whole
+   * record, so the log never holds a partial record it would later read as corruption.
+   */
   @Override
   public synchronized void append(List<String> lines, long timestampMs) throws IOException {
     if (endPosition >= segmentBytes && endOffset > segments.lastKey()) {
@@ -221,38 +300,74 @@ public final class FileReceiveLog implements ReceiveLog {
       total += HEADER + b.length;
     }
     ByteBuffer buf = ByteBuffer.allocate(total);
+    List<Long> indexed = new ArrayList<>();
     long offset = endOffset;
     long pos = endPosition;
     for (byte[] b : payloads) {
       if ((offset - segment.firstOffset) % INDEX_EVERY == 0) {
-        segment.index.add(pos);
+        indexed.add(pos);
       }
       buf.putInt(b.length).putInt(checksum(timestampMs, b)).putLong(timestampMs).put(b);
       offset++;
       pos += HEADER + b.length;
     }
     buf.flip();
-    while (buf.hasRemaining()) {
-      endPosition += out.write(buf, endPosition);
+    long written = endPosition;
+    try {
+      while (buf.hasRemaining()) {
+        written += out.write(buf, written);
+      }
+    } catch (IOException e) {
+      throw writeFailed(segment.file, e);
     }
+    segment.index.addAll(indexed);
+    endPosition = written;
     maxTimestampMs = Math.max(maxTimestampMs, timestampMs);
     endOffset = offset; // publish only after the bytes are written
   }
 
-  /** Closes the full segment (synced, so only the last can ever have a torn tail) and starts the next. */
+  /** Cuts a failed write back to the last whole record and says which file could not be written. */
+  private IOException writeFailed(Path file, IOException e) {
+    try {
+      out.truncate(endPosition);
+    } catch (IOException truncateFailed) {
+      e.addSuppressed(truncateFailed); // a partial record stays past the end: the next open truncates it as torn
+    }
+    return new ReceiveLogWriteException("Cannot append to receive log " + file + ": " + LocalStorage.reason(e), e);
+  }
+
+  /**
+   * Starts the next segment once it holds its header on disk, and only then closes the full one
+   * (synced, so only the last segment can ever have a torn tail). A roll that fails leaves the
+   * current segment in place.
+   */
   private void roll() throws IOException {
-    out.force(false);
-    out.close();
     Path file = dir.resolve(segmentName(endOffset));
-    out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    out.write(ByteBuffer.wrap(MAGIC), 0);
+    FileChannel next = null;
+    try {
+      out.force(false);
+      next = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      writeMagic(next);
+    } catch (IOException e) {
+      if (next != null) {
+        next.close();
+        Files.deleteIfExists(file);
+      }
+      throw new ReceiveLogWriteException("Cannot start receive log segment " + file + ": " + LocalStorage.reason(e), e);
+    }
+    out.close();
+    out = next;
     endPosition = MAGIC.length;
     segments.put(endOffset, new Segment(file, endOffset));
   }
 
   @Override
   public synchronized void sync() throws IOException {
-    out.force(false);
+    try {
+      out.force(false);
+    } catch (IOException e) {
+      throw new ReceiveLogWriteException("Cannot force receive log " + file() + " to disk: " + LocalStorage.reason(e), e);
+    }
   }
 
   @Override
@@ -381,7 +496,12 @@ public final class FileReceiveLog implements ReceiveLog {
       int len = in.readInt();
       int crc = in.readInt();
       long ts = in.readLong();
-      if (len < 0 || position + HEADER + len > size) {
+      if (len < 0) {
+        throw new CorruptReceiveLogException("Receive log " + file + " is corrupt at record " + offset + " (byte "
+            + position + "): its length field reads " + len + ", which no writer produces. The records from there on"
+            + " cannot be trusted: restore the file from a backup, or start over with a new --checkpointLocation.");
+      }
+      if (position + HEADER + len > size) {
         return null;
       }
       byte[] payload = in.readNBytes(len);
@@ -389,9 +509,9 @@ public final class FileReceiveLog implements ReceiveLog {
         return null;
       }
       if (crc != checksum(ts, payload)) {
-        throw new IOException("Receive log " + file + " is corrupt at record " + offset + " (byte " + position
-            + "): checksum mismatch. The records from there on cannot be trusted; restore the file from a backup"
-            + " or move it aside to start this source's log over.");
+        throw new CorruptReceiveLogException("Receive log " + file + " is corrupt at record " + offset + " (byte "
+            + position + "): checksum mismatch. The records from there on cannot be trusted: restore the file from a"
+            + " backup, or start over with a new --checkpointLocation.");
       }
       position += HEADER + len;
       return new LogRecord(offset++, ts, new String(payload, StandardCharsets.UTF_8));
