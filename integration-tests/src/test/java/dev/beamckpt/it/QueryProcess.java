@@ -22,10 +22,12 @@ final class QueryProcess implements AutoCloseable {
   private final StringBuffer out = new StringBuffer();
   private final StringBuffer err = new StringBuffer();
 
+  private final List<Thread> pumps = new ArrayList<>();
+
   private QueryProcess(Process process) {
     this.process = process;
-    pump(process.getInputStream(), out);
-    pump(process.getErrorStream(), err);
+    pumps.add(pump(process.getInputStream(), out));
+    pumps.add(pump(process.getErrorStream(), err));
   }
 
   static QueryProcess start(Class<?> main, String... args) throws IOException {
@@ -34,9 +36,20 @@ final class QueryProcess implements AutoCloseable {
 
   /** Starts {@code main} in a new JVM with this JVM's class path; {@code stdin} null inherits nothing. */
   static QueryProcess start(Path stdin, Class<?> main, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
+    return start(List.of(), stdin, main, args);
+  }
+
+  /**
+   * Starts {@code main} as a terminal starts a foreground command: with SIGINT at its default (a
+   * build started in the background may have it ignored, and a JVM keeps an ignored SIGINT ignored).
+   *
+   * @param jvmArgs extra JVM options, e.g. a log level
+   */
+  static QueryProcess start(List<String> jvmArgs, Path stdin, Class<?> main, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die $!"));
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx1g");
+    cmd.addAll(jvmArgs);
     cmd.addAll(JvmOptions.moduleOptions());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
@@ -49,7 +62,7 @@ final class QueryProcess implements AutoCloseable {
     return new QueryProcess(pb.start());
   }
 
-  private static void pump(InputStream in, StringBuffer into) {
+  private static Thread pump(InputStream in, StringBuffer into) {
     Thread t = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
         String line;
@@ -62,6 +75,7 @@ final class QueryProcess implements AutoCloseable {
     });
     t.setDaemon(true);
     t.start();
+    return t;
   }
 
   String stdout() {
@@ -106,15 +120,31 @@ final class QueryProcess implements AutoCloseable {
     }
   }
 
-  /**
-   * Ctrl+C: SIGTERM runs the shutdown hook, which stops the query gracefully. The JVM then exits
-   * with 143 (128 + SIGTERM) whatever the hook did, so success is judged by what it printed.
-   */
-  void stopGracefully(Duration timeout) throws InterruptedException {
+  /** SIGTERM: the query stops gracefully and exits 0, with nothing on stderr but the line saying it stops. */
+  void stopGracefully(Duration timeout) throws Exception {
     process.destroy();
+    assertStoppedCleanly(timeout);
+  }
+
+  /** SIGTERM; returns the exit code, whatever the query printed before. */
+  int terminate(Duration timeout) throws InterruptedException {
+    process.destroy();
+    return awaitExit(timeout);
+  }
+
+  /** Ctrl+C: SIGINT, as a terminal sends it. */
+  void interrupt() throws Exception {
+    if (new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor() != 0) {
+      throw new AssertionError("kill -INT " + process.pid() + " failed");
+    }
+  }
+
+  /** Waits for a stopped query's exit: 0, no error and no stack trace on stderr. */
+  void assertStoppedCleanly(Duration timeout) throws InterruptedException {
     int code = awaitExit(timeout);
-    if (code != 143 || stderr().contains("ERROR") || stderr().contains("Exception")) {
-      throw new AssertionError("Query did not stop cleanly (exit " + code + ")\nstderr:\n" + stderr());
+    String err = stderr();
+    if (code != 0 || err.contains("ERROR") || err.contains("Exception") || err.contains("\tat ")) {
+      throw new AssertionError("Query did not stop cleanly (exit " + code + ")\nstderr:\n" + err);
     }
   }
 
@@ -127,6 +157,9 @@ final class QueryProcess implements AutoCloseable {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
       throw new AssertionError("Query did not exit within " + timeout + "\nstdout:\n" + stdout() + "\nstderr:\n" + stderr());
+    }
+    for (Thread pump : pumps) {
+      pump.join(10_000); // everything the query printed before it exited
     }
     return process.exitValue();
   }

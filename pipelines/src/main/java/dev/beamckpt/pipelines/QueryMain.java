@@ -19,7 +19,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
@@ -28,8 +27,6 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /**
  * Runs an example query from the command line: reads lines from {@code --host}/{@code --port} (or
@@ -46,6 +43,7 @@ final class QueryMain {
       BiFunction<PCollection<String>, OutputMode, PCollection<KV<K, V>>> aggregation) {
     LineServer stdinServer = null;
     StreamingQuery query;
+    SignalStop signals = SignalStop.install();
     try {
       PipelineOptionsFactory.register(optionsType);
       QueryOptions options;
@@ -87,7 +85,7 @@ final class QueryMain {
       return;
     }
     StreamingQuery running = query;
-    stopOnSignals(running);
+    signals.started(running);
     int code = 0;
     try {
       running.awaitTermination();
@@ -97,35 +95,6 @@ final class QueryMain {
     }
     closeQuietly(stdinServer);
     exit(code);
-  }
-
-  /**
-   * Ctrl+C (SIGINT) or SIGTERM stops the query gracefully while the JVM still runs normally (a
-   * shutdown hook would race the runner's own hooks: in-process Flink shuts its mini cluster down
-   * in one); the same signal again exits at once. Where the signal cannot be handled (a
-   * background job started with SIGINT ignored), the shutdown hook still stops the query.
-   */
-  private static void stopOnSignals(StreamingQuery query) {
-    AtomicBoolean stopping = new AtomicBoolean();
-    SignalHandler handler = signal -> {
-      if (stopping.compareAndSet(false, true)) {
-        System.err.println("Stopping query '" + query.name() + "'... (press Ctrl+C again to exit at once)");
-        Thread stop = new Thread(query::stop, "stop-query");
-        stop.setDaemon(true);
-        stop.start();
-      } else {
-        System.err.println("Exiting at once; a batch in flight runs again on the next start.");
-        Runtime.getRuntime().halt(128 + signal.getNumber());
-      }
-    };
-    for (String name : new String[] {"INT", "TERM"}) {
-      try {
-        Signal.handle(new Signal(name), handler);
-      } catch (IllegalArgumentException e) {
-        // ignored by the parent or reserved by the JVM (-Xrs): the shutdown hook below stops the query
-      }
-    }
-    Runtime.getRuntime().addShutdownHook(new Thread(query::stop, "stop-query-at-exit"));
   }
 
   /** Exits; if a library's shutdown hook hangs, halts after a bound instead of hanging. */

@@ -105,6 +105,8 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
   }
 
   private void launch() {
+    LOG.info("Query '{}': submitting its Flink job to {}{}", spec.name(), job.local() ? "Flink in this process" : rest.baseUrl(),
+        restore == null ? "" : ", to restore " + restore.relativeTo(stateDir.getParent()));
     Thread jobThread = new Thread(() -> {
       try {
         spec.pipeline().run().waitUntilFinish();
