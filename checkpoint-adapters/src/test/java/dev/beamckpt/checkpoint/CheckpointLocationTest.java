@@ -9,6 +9,7 @@ import dev.beamckpt.checkpoint.fingerprint.PipelineFingerprint;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.SourceOffset;
+import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.checkpoint.storage.LocalStorage.LocationInUseException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -90,6 +91,86 @@ class CheckpointLocationTest {
       Files.writeString(dir.resolve("offsets/.2.tmp"), "half written");
       assertEquals(List.of(1L), List.copyOf(loc.offsets().batchIds()));
     }
+  }
+
+  @Test
+  void aDamagedMetadataFileIsCorruptionNotAnotherPipeline() throws IOException {
+    open("counts", COUNT).close();
+    Path metadata = dir.resolve("metadata");
+    String intact = Files.readString(metadata);
+    String fingerprint = COUNT.hash();
+    Files.writeString(metadata, intact.replace(fingerprint, (fingerprint.charAt(0) == 'a' ? "b" : "a") + fingerprint.substring(1)));
+    IOException e = assertThrows(IOException.class, () -> open("counts", COUNT));
+    String m = e.getMessage();
+    assertTrue(m.startsWith("Checkpoint file " + dir + "/metadata is unreadable: the file is damaged"), m);
+    assertTrue(!m.contains("Incompatible") && !m.contains("rm -rf"), m);
+
+    Files.writeString(metadata, intact.replace("\"name\":\"counts\"", "\"name\":\"cownts\""));
+    e = assertThrows(IOException.class, () -> open("counts", COUNT));
+    assertTrue(e.getMessage().contains("its checksum does not match its content"), e.getMessage());
+    Files.writeString(metadata, intact);
+    open("counts", COUNT).close();
+  }
+
+  @Test
+  void aNonEmptyDirectoryThatIsNotALocationIsRefusedAndLeftAlone() throws IOException {
+    Files.writeString(dir.resolve("thesis.tex"), "my own work");
+    IOException e = assertThrows(IOException.class, () -> open("counts", COUNT));
+    String m = e.getMessage();
+    assertTrue(m.contains("Checkpoint location " + dir + " is a non-empty directory that is not a checkpoint location")
+        && m.contains("holds thesis.tex") && m.contains("give --checkpointLocation a new or empty directory"), m);
+    assertTrue(!m.contains("rm -rf"), "never advise deleting a directory we did not create: " + m);
+    assertFalse(Files.exists(dir.resolve("metadata")));
+  }
+
+  @Test
+  void aLocationWhoseMetadataWasRemovedIsNamed() throws IOException {
+    try (CheckpointLocation loc = open("counts", COUNT)) {
+      loc.offsets().add(1, batch(5));
+    }
+    Files.delete(dir.resolve("metadata"));
+    IOException e = assertThrows(IOException.class, () -> open("counts", COUNT));
+    assertTrue(e.getMessage().contains("metadata is unreadable: the file is missing, while [offsets] are there"),
+        e.getMessage());
+  }
+
+  @Test
+  void aFileGivenAsTheLocationIsNamedAsAFile() throws IOException {
+    Path file = Files.writeString(dir.resolve("notes.txt"), "x");
+    IOException e = assertThrows(IOException.class,
+        () -> CheckpointLocation.openForQuery(file.toString(), "counts", COUNT, "test"));
+    assertEquals("Checkpoint location " + file + " is a file, not a directory. Give --checkpointLocation a directory (it"
+        + " is created if missing).", e.getMessage());
+  }
+
+  /** A lock file this user may not open: by permissions, or for root (who ignores them) with the immutable attribute. */
+  @Test
+  void aLockFileThatCannotBeOpenedIsNamedWithTheLocation() throws Exception {
+    open("counts", COUNT).close();
+    Path lock = dir.resolve(".lock");
+    lock.toFile().setWritable(false, false);
+    boolean immutable = false;
+    if (Files.isWritable(lock) && new ProcessBuilder("chattr", "+i", lock.toString()).start().waitFor() == 0) {
+      immutable = true;
+    }
+    try {
+      org.junit.jupiter.api.Assumptions.assumeTrue(immutable || !Files.isWritable(lock), "cannot make .lock unwritable");
+      IOException e = assertThrows(IOException.class, () -> open("counts", COUNT));
+      String m = e.getMessage();
+      assertTrue(m.startsWith("Cannot open the lock file " + lock + " of checkpoint location " + dir + ": ")
+          && (m.contains("permission denied") || m.contains("Operation not permitted"))
+          && m.contains("run it as the user that owns the location's files"), m);
+    } finally {
+      if (immutable) {
+        new ProcessBuilder("chattr", "-i", lock.toString()).start().waitFor();
+      }
+      lock.toFile().setWritable(true, false);
+    }
+  }
+
+  @Test
+  void aBareAccessDeniedReadsAsPermissionDenied() {
+    assertEquals("permission denied", LocalStorage.reason(new java.nio.file.AccessDeniedException("/x/.lock")));
   }
 
   CheckpointLocation open(String name, PipelineFingerprint fp) throws IOException {

@@ -90,6 +90,7 @@ class RecoveryPlanTest {
       assertEquals("offsets/2", e.path());
       assertTrue(e.getMessage().contains("Batch 2 was committed") && e.getMessage().contains("Restore the file from a backup"),
           e.getMessage());
+      assertEquals(1, e.getMessage().split("is unreadable", -1).length - 1, "the file is named once: " + e.getMessage());
     }
   }
 

@@ -1,0 +1,30 @@
+package dev.beamckpt.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Test;
+
+/** Beam's own parse errors, as a user's command line produces them, turned into messages naming the option. */
+class OptionErrorsTest {
+
+  @Test
+  void aValueOfTheWrongTypeNamesTheOption() {
+    assertEquals("--port=abc is not valid: it takes a whole number.", explain("--port=abc", "--trigger=1 second"));
+    assertEquals("--printProgress=maybe is not valid: it takes true or false.", explain("--printProgress=maybe"));
+  }
+
+  @Test
+  void aRepeatedOptionNamesTheOptionAndItsValues() {
+    assertEquals("--trigger is given 2 times (2 seconds, availableNow): give it once.",
+        explain("--trigger=2 seconds", "--trigger=availableNow"));
+  }
+
+  private static String explain(String... args) {
+    PipelineOptionsFactory.register(QueryOptions.class);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> PipelineOptionsFactory.fromArgs(args).withValidation().as(QueryOptions.class));
+    return OptionErrors.explain(args, e);
+  }
+}
