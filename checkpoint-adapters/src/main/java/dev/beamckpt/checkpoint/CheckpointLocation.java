@@ -126,14 +126,12 @@ public final class CheckpointLocation implements AutoCloseable {
     if (!storage.exists(METADATA)) {
       return Optional.empty();
     }
+    byte[] bytes = storage.read(METADATA); // a storage error (access, I/O) is not corruption: it names itself
     QueryMetadata metadata;
     try {
-      List<String> lines = VersionedFormat.read(storage.read(METADATA));
+      List<String> lines = VersionedFormat.read(bytes);
       metadata = VersionedFormat.parse(lines.get(0), QueryMetadata.class);
     } catch (IOException | RuntimeException e) {
-      if (e instanceof java.nio.file.AccessDeniedException) {
-        throw (IOException) e;
-      }
       throw new CorruptCheckpointFileException(storage.uri(), METADATA, e.getMessage()
           + ". The query's identity is lost: restore the file from a backup, or start over with a new --checkpointLocation.", e);
     }

@@ -9,6 +9,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -47,7 +48,13 @@ public final class LocalStorage implements CheckpointStorage {
 
   @Override
   public byte[] read(String path) throws IOException {
-    return Files.readAllBytes(resolve(path));
+    try {
+      return Files.readAllBytes(resolve(path));
+    } catch (NoSuchFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw failure("read", path, e);
+    }
   }
 
   @Override
@@ -111,13 +118,19 @@ public final class LocalStorage implements CheckpointStorage {
     List<String> names = new ArrayList<>();
     try (Stream<Path> s = Files.list(d)) {
       s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().forEach(names::add);
+    } catch (IOException e) {
+      throw failure("list", dir.isEmpty() ? "the directory" : dir + "/", e);
     }
     return names;
   }
 
   @Override
   public void delete(String path) throws IOException {
-    Files.deleteIfExists(resolve(path));
+    try {
+      Files.deleteIfExists(resolve(path));
+    } catch (IOException e) {
+      throw failure("delete", path, e);
+    }
   }
 
   @Override
@@ -195,7 +208,11 @@ public final class LocalStorage implements CheckpointStorage {
   @Override
   public Path localDirectory(String path) throws IOException {
     Path dir = resolve(path);
-    Files.createDirectories(dir);
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw failure("create", path + "/", e);
+    }
     return dir;
   }
 

@@ -4,6 +4,7 @@ import dev.beamckpt.checkpoint.source.BatchGate;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -28,7 +29,28 @@ final class Receivers {
     return t;
   });
 
+  static {
+    // A TaskManager shut down while a receiver lingers (its job stopped, no restart yet) still
+    // drains the connection into the log first, as a stop does.
+    Runtime.getRuntime().addShutdownHook(new Thread(Receivers::stopAll, "socket-receivers-at-exit"));
+  }
+
   private Receivers() {}
+
+  private static void stopAll() {
+    List<LineReceiver> running;
+    synchronized (Receivers.class) {
+      running = RUNNING.values().stream().map(e -> e.receiver).toList();
+      RUNNING.clear();
+    }
+    for (LineReceiver receiver : running) {
+      try {
+        receiver.stop();
+      } catch (IOException e) {
+        LOG.warn("Stopping a receiver at exit: {}", e.getMessage());
+      }
+    }
+  }
 
   interface Factory {
     LineReceiver create() throws IOException;

@@ -363,6 +363,9 @@ public final class FileReceiveLog implements ReceiveLog {
 
   @Override
   public synchronized void sync() throws IOException {
+    if (!out.isOpen()) {
+      return; // closed by a stop: it was synced then
+    }
     try {
       out.force(false);
     } catch (IOException e) {
