@@ -134,8 +134,9 @@ final class QueryProcess implements AutoCloseable {
 
   /** Ctrl+C: SIGINT, as a terminal sends it. */
   void interrupt() throws Exception {
-    if (new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor() != 0) {
-      throw new AssertionError("kill -INT " + process.pid() + " failed");
+    // perl (as for starting the query): Java cannot send SIGINT, and `kill` is not on every machine.
+    if (new ProcessBuilder("perl", "-e", "kill('INT', " + process.pid() + ") or die $!").start().waitFor() != 0) {
+      throw new AssertionError("sending SIGINT to " + process.pid() + " failed");
     }
   }
 
