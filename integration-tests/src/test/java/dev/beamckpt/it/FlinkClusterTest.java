@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.beamckpt.checkpoint.adapter.flink.FlinkRest;
+import dev.beamckpt.runners.flink.FlinkRest;
 import dev.beamckpt.io.socket.LineServer;
 import dev.beamckpt.io.socket.SocketIO;
 import dev.beamckpt.checkpoint.source.log.LogRecord;

@@ -1,6 +1,6 @@
 package dev.beamckpt.it;
 
-import dev.beamckpt.runners.JvmOptions;
+import dev.beamckpt.runners.flink.JvmOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,7 +4,6 @@ import dev.beamckpt.checkpoint.execution.Intervals;
 import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.io.socket.LineServer;
 import dev.beamckpt.io.socket.SocketIO;
-import dev.beamckpt.runners.RunnerPresets;
 import dev.beamckpt.sdk.OutputMode;
 import dev.beamckpt.sdk.StreamingQuery;
 import dev.beamckpt.sdk.StreamingQueryException;
@@ -55,7 +54,6 @@ final class QueryMain {
       if (options.getQueryName() == null) {
         options.setQueryName(defaultName);
       }
-      RunnerPresets.applyStreaming(options);
       OutputMode mode = WriteStream.outputModeOf(options, defaultMode);
       Sink sink = sink(options);
       int port;

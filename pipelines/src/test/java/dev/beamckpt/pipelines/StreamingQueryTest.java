@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.io.socket.LineServer;
 import dev.beamckpt.io.socket.SocketIO;
-import dev.beamckpt.runners.RunnerPresets;
 import dev.beamckpt.sdk.OutputMode;
 import dev.beamckpt.sdk.StreamingQuery;
 import dev.beamckpt.sdk.StreamingQueryOptions;
@@ -88,7 +87,6 @@ class StreamingQueryTest {
       args.add("--checkpointLocation=" + location);
     }
     StreamingQueryOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(StreamingQueryOptions.class);
-    RunnerPresets.applyStreaming(options);
     MemorySink.clear(name);
     Pipeline p = Pipeline.create(options);
     StreamingQuery query = WriteStream.of(WordCount.countWords(

@@ -4,7 +4,6 @@ import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.io.socket.SocketIO;
 import dev.beamckpt.pipelines.QueryOptions;
 import dev.beamckpt.pipelines.WordCount;
-import dev.beamckpt.runners.RunnerPresets;
 import dev.beamckpt.sdk.OutputMode;
 import dev.beamckpt.sdk.StreamingQuery;
 import dev.beamckpt.sdk.WriteStream;
@@ -43,7 +42,6 @@ public final class OursPeer {
     PipelineOptionsFactory.register(QueryOptions.class);
     QueryOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(QueryOptions.class);
     options.setQueryName("bench-wordcount");
-    RunnerPresets.applyStreaming(options);
     Pipeline pipeline = Pipeline.create(options);
     PCollection<String> lines = pipeline.apply("ReadLines", SocketIO.read().withHost("localhost").withPort(options.getPort()));
     StreamingQuery query = WriteStream.of(WordCount.countWords(lines, OutputMode.UPDATE))

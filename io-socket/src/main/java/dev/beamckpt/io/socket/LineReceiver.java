@@ -1,9 +1,11 @@
 package dev.beamckpt.io.socket;
 
 import dev.beamckpt.checkpoint.source.BatchGate;
+import dev.beamckpt.checkpoint.source.FinalizedOffsets;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import dev.beamckpt.checkpoint.source.LogRetention;
 import dev.beamckpt.checkpoint.source.log.ReceiveLog;
+import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -48,6 +50,7 @@ final class LineReceiver {
   private final SocketConfig config;
   private final ReceiveLog log;
   private final LogRetention retention;
+  private final CheckpointStorage finalizedTo;
   private final BatchGate gate = new BatchGate();
   private final Thread thread;
   private final AtomicLong lines = new AtomicLong();
@@ -73,9 +76,15 @@ final class LineReceiver {
   }
 
   LineReceiver(SocketConfig config, ReceiveLog log, LogRetention retention) {
+    this(config, log, retention, null);
+  }
+
+  /** @param finalizedTo the location where finalized offsets are recorded, or null where no one reads them */
+  LineReceiver(SocketConfig config, ReceiveLog log, LogRetention retention, CheckpointStorage finalizedTo) {
     this.config = config;
     this.log = log;
     this.retention = retention;
+    this.finalizedTo = finalizedTo;
     this.status = "connecting to " + config.address();
     this.thread = new Thread(this::run, "socket-receiver-" + config.sourceId() + "-" + config.address());
     thread.setDaemon(true);
@@ -90,8 +99,19 @@ final class LineReceiver {
     return log;
   }
 
-  /** The runner finalized a checkpoint mark at {@code offset}: trim the log as its retention allows. */
+  /**
+   * The runner finalized a checkpoint mark at {@code offset}: record it in the location for whoever
+   * commits batches, and trim the log as its retention allows.
+   */
   void finalized(long offset) {
+    if (finalizedTo != null) {
+      try {
+        FinalizedOffsets.record(finalizedTo, config.sourceId(), offset);
+      } catch (IOException e) {
+        LOG.warn("Source {}: recording finalized offset {} in {}: {}", config.sourceId(), offset, finalizedTo.uri(),
+            e.getMessage());
+      }
+    }
     retention.trimBelow(offset).ifPresent(log::trimBefore);
   }
 

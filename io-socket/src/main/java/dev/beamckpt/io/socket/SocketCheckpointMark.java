@@ -7,8 +7,9 @@ import org.apache.beam.sdk.io.UnboundedSource;
 /**
  * A reader's position: the offset of the next record in the receive log. Finalizing it lets the
  * log drop what its retention allows: a memory log what is before it; a file log nothing on the
- * DirectRunner (which replays it all), what is below the oldest restore point on Flink. Finalizing also
- * records the offset as durable in the runner's checkpoint (see {@link FinalizedOffsets}).
+ * DirectRunner (which replays it all), what is below the oldest restore point on Flink. Where the
+ * adapter asks for it, finalizing also records the offset in the location as durable in the
+ * runner's checkpoint (see {@link FinalizedOffsets}).
  */
 public final class SocketCheckpointMark implements UnboundedSource.CheckpointMark, Serializable {
   private final long offset;
@@ -25,7 +26,6 @@ public final class SocketCheckpointMark implements UnboundedSource.CheckpointMar
 
   @Override
   public void finalizeCheckpoint() {
-    FinalizedOffsets.record(receiverKey, offset);
     Receivers.lookup(receiverKey).ifPresent(r -> r.finalized(offset));
   }
 

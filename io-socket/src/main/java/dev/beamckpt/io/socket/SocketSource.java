@@ -2,9 +2,8 @@ package dev.beamckpt.io.socket;
 
 import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.CheckpointOptions;
-import dev.beamckpt.checkpoint.adapter.flink.RestorePointRetention;
-import dev.beamckpt.checkpoint.source.FinalizedOffsets;
 import dev.beamckpt.checkpoint.source.LogRetention;
+import dev.beamckpt.checkpoint.source.LogRetentions;
 import dev.beamckpt.checkpoint.source.LoggedSource;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
@@ -62,7 +61,7 @@ final class SocketSource extends UnboundedSource<String, SocketCheckpointMark> i
   private String receiverKey(PipelineOptions options) {
     String location = location(options);
     return location != null
-        ? FinalizedOffsets.key(Storages.forLocation(location).uri(), config.sourceId())
+        ? "log:" + Storages.forLocation(location).uri() + "/" + CheckpointLocation.SOURCES + "/" + config.sourceId()
         : "memory:" + config.address() + "/" + config.sourceId();
   }
 
@@ -76,10 +75,8 @@ final class SocketSource extends UnboundedSource<String, SocketCheckpointMark> i
     // Checked against the location's batches: a damaged or missing log is refused, never repaired by dropping records.
     ReceiveLog log = FileReceiveLog.open(storage.localDirectory(CheckpointLocation.SOURCES + "/" + config.sourceId()),
         checkpoint.getReceiveLogSegmentBytes(), RequiredEnd.of(storage, config.sourceId()));
-    LogRetention retention = checkpoint.getTrimReceiveLogToRestorePoints()
-        ? new RestorePointRetention(storage.localDirectory(CheckpointLocation.STATE))
-        : LogRetention.keepAll();
-    return new LineReceiver(config, log, retention);
+    LogRetention retention = LogRetentions.forOptions(options, storage);
+    return new LineReceiver(config, log, retention, checkpoint.getRecordFinalizedOffsets() ? storage : null);
   }
 
   @Override

@@ -1,0 +1,49 @@
+package dev.beamckpt.checkpoint;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.Hidden;
+import dev.beamckpt.checkpoint.source.LogRetentions;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * The checkpoint location as Beam pipeline options, read by adapters and logged sources. Options of
+ * one runner live in its adapter (Flink's in FlinkCheckpointOptions), registered with Beam by a
+ * {@code PipelineOptionsRegistrar}.
+ */
+public interface CheckpointOptions extends PipelineOptions {
+
+  @Description("Directory (or file:// URI) where the query records its progress, receive logs and state,"
+      + " like Spark's checkpointLocation. Restart with the same value to resume.")
+  String getCheckpointLocation();
+
+  void setCheckpointLocation(String value);
+
+  @Description("How many recent batches' offsets and commits the location keeps (Spark's minBatchesToRetain).")
+  @Default.Integer(100)
+  int getMinBatchesToRetain();
+
+  void setMinBatchesToRetain(int value);
+
+  @Hidden
+  @Description("Set by the runner's adapter: how far back sources keep their receive logs, by the name of a"
+      + " registered LogRetentionProvider (" + LogRetentions.KEEP_ALL + " keeps every record).")
+  @Default.String(LogRetentions.KEEP_ALL)
+  String getReceiveLogRetention();
+
+  void setReceiveLogRetention(String value);
+
+  @Hidden
+  @Description("Set by the runner's adapter when batches are committed from inside the job: sources record in the"
+      + " location how far their receive logs are durable in the runner's checkpoints (sources/<id>/finalized).")
+  @Default.Boolean(false)
+  boolean getRecordFinalizedOffsets();
+
+  void setRecordFinalizedOffsets(boolean value);
+
+  @Description("Size at which a receive log rolls to a new segment file; trimming drops whole segments.")
+  @Default.Long(64L << 20)
+  long getReceiveLogSegmentBytes();
+
+  void setReceiveLogSegmentBytes(long value);
+}

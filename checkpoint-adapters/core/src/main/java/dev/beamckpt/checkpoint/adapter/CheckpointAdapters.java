@@ -1,0 +1,32 @@
+package dev.beamckpt.checkpoint.adapter;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import org.apache.beam.sdk.PipelineRunner;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** Selects the checkpoint adapter for a pipeline's runner. */
+public final class CheckpointAdapters {
+  private CheckpointAdapters() {}
+
+  /** Every adapter on the class path, in the order ServiceLoader finds them. */
+  public static List<CheckpointAdapter> all() {
+    List<CheckpointAdapter> all = new ArrayList<>();
+    ServiceLoader.load(CheckpointAdapter.class).forEach(all::add);
+    return all;
+  }
+
+  public static CheckpointAdapter forOptions(PipelineOptions options) {
+    Class<? extends PipelineRunner<?>> runner = options.getRunner();
+    List<String> known = new ArrayList<>();
+    for (CheckpointAdapter adapter : ServiceLoader.load(CheckpointAdapter.class)) {
+      if (adapter.supports(runner)) {
+        return adapter;
+      }
+      known.add(adapter.getClass().getSimpleName());
+    }
+    throw new IllegalArgumentException("No checkpoint adapter runs queries on " + runner.getSimpleName()
+        + " (available: " + known + "). Use --runner=DirectRunner or --runner=FlinkRunner.");
+  }
+}

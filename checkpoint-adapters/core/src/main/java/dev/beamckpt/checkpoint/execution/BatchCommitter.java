@@ -1,0 +1,69 @@
+package dev.beamckpt.checkpoint.execution;
+
+import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.log.CommitMetadata;
+import dev.beamckpt.checkpoint.log.OffsetSeq;
+import dev.beamckpt.checkpoint.log.SourceOffset;
+import dev.beamckpt.checkpoint.source.FinalizedOffsets;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Records batches in {@code offsets/} and {@code commits/} from inside a pipeline, for runners
+ * whose own checkpoints make a batch durable (Flink): the sink step calls {@link #commit} only
+ * after the runner's checkpoint holding the batch completed. The offsets are how far each receive
+ * log was durable in the runner's checkpoints at that moment, as the sources recorded it in the
+ * location ({@link FinalizedOffsets}), whichever TaskManager read them.
+ */
+public final class BatchCommitter implements Serializable {
+  private final String locationUri;
+  private final List<String> sourceIds;
+  private final int minBatchesToRetain;
+  /** Opened once per task (reading the metadata), not per batch. */
+  private transient CheckpointLocation location;
+
+  public BatchCommitter(String locationUri, List<String> sourceIds, int minBatchesToRetain) {
+    this.locationUri = locationUri;
+    this.sourceIds = List.copyOf(sourceIds);
+    this.minBatchesToRetain = minBatchesToRetain;
+  }
+
+  /** The id of the first batch of a query with no batch counter in runner state: after the last commit. */
+  public long firstBatchId() throws IOException {
+    return location().commits().latestBatchId().orElse(0L) + 1;
+  }
+
+  private synchronized CheckpointLocation location() throws IOException {
+    if (location == null) {
+      location = CheckpointLocation.readOnly(locationUri);
+    }
+    return location;
+  }
+
+  /**
+   * Commits a batch whose output the sink has written. Idempotent: a batch delivered again after
+   * a restore keeps its first record.
+   */
+  public void commit(long batchId, long batchTimestampMs, long outputRows) throws IOException {
+    CheckpointLocation location = location();
+    if (location.commits().get(batchId).isPresent()) {
+      return;
+    }
+    Optional<Long> previousId = location.offsets().latestBatchId();
+    OffsetSeq previous = previousId.isPresent() ? location.offsets().get(previousId.get()).orElse(null) : null;
+    List<SourceOffset> ends = new ArrayList<>();
+    long inputRows = 0;
+    for (String sid : sourceIds) {
+      long before = previous != null ? previous.endOffset(sid) : 0;
+      long end = Math.max(before, FinalizedOffsets.get(location.storage(), sid).orElse(before));
+      ends.add(new SourceOffset(sid, end));
+      inputRows += end - before;
+    }
+    location.offsets().add(batchId, new OffsetSeq(Long.MIN_VALUE, batchTimestampMs, ends));
+    location.commits().add(batchId, new CommitMetadata(Long.MIN_VALUE, System.currentTimeMillis(), inputRows, outputRows));
+    location.purge(batchId, minBatchesToRetain);
+  }
+}

@@ -1,0 +1,68 @@
+package dev.beamckpt.checkpoint.adapter.flink;
+
+import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.LocationDescription;
+import dev.beamckpt.checkpoint.RecoveryPlan;
+import dev.beamckpt.checkpoint.adapter.CheckpointAdapter;
+import dev.beamckpt.checkpoint.execution.QueryExecution;
+import dev.beamckpt.checkpoint.execution.QuerySpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.PipelineRunner;
+
+/**
+ * Flink keeps state in its own checkpoints: the location's {@code state/} is Flink's checkpoint
+ * storage, a restart resumes from the newest completed checkpoint or savepoint in it, and the
+ * result table lives in Flink state, so batches are delivered from inside the job.
+ */
+public final class FlinkAdapter implements CheckpointAdapter {
+  @Override
+  public boolean supports(Class<? extends PipelineRunner<?>> runner) {
+    return FlinkRunner.class.isAssignableFrom(runner);
+  }
+
+  @Override
+  public boolean resultTableInRunnerState() {
+    return true;
+  }
+
+  @Override
+  public QueryExecution start(QuerySpec spec) throws IOException {
+    return FlinkQueryExecution.start(spec);
+  }
+
+  @Override
+  public List<LocationDescription.Line> describeState(CheckpointLocation location) throws IOException {
+    Optional<Path> stateDir = stateDir(location);
+    List<FlinkRestorePoint> points = stateDir.isPresent() ? FlinkRestorePoint.all(stateDir.get()) : List.of();
+    if (points.isEmpty()) {
+      return List.of();
+    }
+    List<String> newest = new ArrayList<>();
+    for (FlinkRestorePoint p : points.subList(Math.max(0, points.size() - 5), points.size())) {
+      newest.add(p.relativeTo(stateDir.get().getParent()) + (p.isSavepoint() ? " (savepoint)" : "") + ", completed "
+          + Instant.ofEpochMilli(p.completedAtMs()) + ", " + LocationDescription.sizeOf(p.directory()));
+    }
+    return List.of(new LocationDescription.Line("Flink state",
+        points.size() + " completed checkpoint(s)/savepoint(s), newest last:", newest));
+  }
+
+  @Override
+  public Optional<String> resumeNote(CheckpointLocation location, RecoveryPlan plan) throws IOException {
+    Optional<Path> stateDir = stateDir(location);
+    Optional<FlinkRestorePoint> latest = stateDir.isPresent() ? FlinkRestorePoint.latest(stateDir.get()) : Optional.empty();
+    return latest.map(p -> "on Flink the next run restores " + p.relativeTo(stateDir.get().getParent())
+        + " and continues at batch " + (plan.lastCommitted() + 1));
+  }
+
+  /** The location's state/ if it exists (describe creates nothing). */
+  private static Optional<Path> stateDir(CheckpointLocation location) throws IOException {
+    return location.storage().exists(CheckpointLocation.STATE)
+        ? Optional.of(location.storage().localDirectory(CheckpointLocation.STATE)) : Optional.empty();
+  }
+}

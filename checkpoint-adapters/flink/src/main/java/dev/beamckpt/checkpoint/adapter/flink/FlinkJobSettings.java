@@ -1,0 +1,147 @@
+package dev.beamckpt.checkpoint.adapter.flink;
+
+import dev.beamckpt.checkpoint.CheckpointOptions;
+import dev.beamckpt.checkpoint.execution.QuerySpec;
+import dev.beamckpt.checkpoint.source.LogRetentions;
+import dev.beamckpt.runners.flink.ClassPathEntry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.ExperimentalOptions;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PValue;
+
+/**
+ * Maps a query's location and trigger onto Flink: checkpoints every trigger interval (or
+ * {@code --checkpointingInterval}) in exactly-once mode, stored in {@code state/}, retained on
+ * cancel, {@code --retainedCheckpoints} of them kept; a restore point passed the way each master
+ * takes it ({@code [local]} ignores {@code --savepointPath}, so it goes into a generated Flink
+ * configuration directory, together with a REST port for the driver to watch the job).
+ */
+record FlinkJobSettings(String jobName, String restAddress, boolean local) {
+  private static final Set<String> BACKENDS = Set.of("filesystem", "rocksdb");
+
+  static FlinkJobSettings apply(QuerySpec spec, Path stateDir, FlinkRestorePoint restore, String runId) throws IOException {
+    FlinkPipelineOptions flink = spec.pipeline().getOptions().as(FlinkPipelineOptions.class);
+    String jobName = spec.name() + "-" + runId.substring(0, 8);
+    flink.setJobName(jobName);
+    flink.setStreaming(true);
+    // Beam 2.62's FlinkSource assigns splits twice after a restore (apache/beam#31313, fixed in
+    // 2.63): read unbounded sources through the SDF wrapper instead.
+    ExperimentalOptions.addExperiment(flink.as(ExperimentalOptions.class), "use_sdf_read");
+    if (flink.getCheckpointingInterval() <= 0) {
+      flink.setCheckpointingInterval(spec.trigger().runnerInterval().toMillis());
+    }
+    flink.setCheckpointingMode("EXACTLY_ONCE");
+    if (flink.getParallelism() <= 0) {
+      flink.setParallelism(1);
+    }
+    if (stateDir != null) {
+      String backend = flink.getStateBackend() == null ? "filesystem" : flink.getStateBackend().toLowerCase(Locale.ROOT);
+      if (!BACKENDS.contains(backend)) {
+        throw new IllegalArgumentException("--stateBackend=" + flink.getStateBackend() + " is not a Flink state backend"
+            + " Beam can checkpoint to a location: use filesystem (heap state) or rocksdb (state on local disk).");
+      }
+      flink.setStateBackend(backend);
+      if (flink.getStateBackendStoragePath() != null && !flink.getStateBackendStoragePath().equals(stateDir.toUri().toString())) {
+        throw new IllegalArgumentException("--stateBackendStoragePath=" + flink.getStateBackendStoragePath()
+            + " conflicts with --checkpointLocation, which keeps Flink's checkpoints in " + stateDir
+            + ". Leave --stateBackendStoragePath out.");
+      }
+      flink.setStateBackendStoragePath(stateDir.toUri().toString());
+      flink.as(CheckpointOptions.class).setRecordFinalizedOffsets(true); // BatchCommitter reads them
+      flink.as(CheckpointOptions.class).setReceiveLogRetention(flink.as(FlinkCheckpointOptions.class).getKeepReceiveLog()
+          ? LogRetentions.KEEP_ALL : RestorePointRetentionProvider.NAME);
+      flink.setExternalizedCheckpointsEnabled(true);
+      flink.setRetainExternalizedCheckpointsOnCancellation(true);
+    }
+    String master = flink.getFlinkMaster() == null ? "[auto]" : flink.getFlinkMaster();
+    boolean local = master.equals("[local]") || master.equals("[auto]");
+    List<String> conf = new ArrayList<>();
+    if (flink.getFlinkConfDir() != null) {
+      Path userConf = Path.of(flink.getFlinkConfDir(), "flink-conf.yaml");
+      if (Files.exists(userConf)) {
+        conf.addAll(Files.readAllLines(userConf));
+      }
+    }
+    conf.add("state.checkpoints.num-retained: " + spec.pipeline().getOptions().as(FlinkCheckpointOptions.class).getRetainedCheckpoints());
+    String restAddress;
+    if (local) {
+      int port = freePort();
+      conf.add("rest.address: localhost");
+      conf.add("rest.bind-address: localhost");
+      conf.add("rest.port: " + port);
+      restAddress = "localhost:" + port;
+      if (restore != null) {
+        conf.add("execution.savepoint.path: " + restore.directory().toUri());
+      }
+    } else {
+      restAddress = master.replaceFirst("^https?://", "");
+      if (restore != null) {
+        flink.setSavepointPath(restore.directory().toUri().toString());
+      }
+      if (flink.getFilesToStage() == null) {
+        flink.setFilesToStage(projectClassPath());
+      }
+    }
+    Path confDir = Files.createTempDirectory("beamckpt-flink-conf-");
+    Files.write(confDir.resolve("flink-conf.yaml"), conf, StandardCharsets.UTF_8);
+    confDir.toFile().deleteOnExit();
+    confDir.resolve("flink-conf.yaml").toFile().deleteOnExit();
+    flink.setFlinkConfDir(confDir.toString());
+    return new FlinkJobSettings(jobName, restAddress, local);
+  }
+
+  /**
+   * Beam 2.62's Flink runner does not move the watermark of a splittable read forward: the read
+   * resumes in timer callbacks, which run inside a bundle, where DoFnOperator holds the watermark
+   * back, and the check meant to send it after the bundle ({@code invokeFinishBundle}) compares
+   * the bundle times with the wrong sign. The other read path duplicates records after a restore
+   * (apache/beam#31313). So event-time windows would never close: refuse them before submitting.
+   */
+  static void refuseEventTimeWindows(QuerySpec spec) {
+    spec.pipeline().traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
+      @Override
+      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+        if (node.getTransform() instanceof GroupByKey<?, ?>) {
+          for (PValue input : node.getInputs().values()) {
+            if (input instanceof PCollection<?> pc && !(pc.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+              throw new IllegalArgumentException("Query '" + spec.name() + "' aggregates in event-time windows ("
+                  + pc.getWindowingStrategy().getWindowFn().getClass().getSimpleName() + "), which Beam 2.62's Flink"
+                  + " runner cannot close: it does not advance the watermark of the socket source's read. Run this"
+                  + " query on the DirectRunner; on Flink, aggregate over the whole stream (complete or update mode).");
+            }
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * What a remote job ships: the class path entries holding this project's classes (directories,
+   * which Beam zips, and jars). Their dependencies (Beam, Flink) must be on the cluster's class
+   * path, as they are on one started with {@code bin/flink-cluster}; any other cluster takes the
+   * shaded job jar through {@code --filesToStage}.
+   */
+  private static List<String> projectClassPath() {
+    return ClassPathEntry.all().stream().filter(e -> ClassPathEntry.holds(e, "dev/beamckpt/")).toList();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}

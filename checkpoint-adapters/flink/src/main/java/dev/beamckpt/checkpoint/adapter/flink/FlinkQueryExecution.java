@@ -1,0 +1,333 @@
+package dev.beamckpt.checkpoint.adapter.flink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.beamckpt.runners.flink.FlinkRest;
+import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.log.CommitMetadata;
+import dev.beamckpt.checkpoint.log.OffsetSeq;
+import dev.beamckpt.checkpoint.log.RunInfo;
+import dev.beamckpt.checkpoint.log.SourceOffset;
+import dev.beamckpt.checkpoint.source.LoggedSource;
+import dev.beamckpt.checkpoint.source.LoggedSources;
+import dev.beamckpt.checkpoint.source.SourceChannel;
+import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
+import dev.beamckpt.checkpoint.execution.QueryProgress;
+import dev.beamckpt.checkpoint.execution.QuerySpec;
+import dev.beamckpt.checkpoint.execution.QueryStatus;
+import dev.beamckpt.checkpoint.storage.LocalStorage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A query running as a Flink job. The job thread submits the pipeline (in-process it runs there
+ * until the job ends); the driver thread finds the job through Flink's REST API, records the run
+ * with the job id and its restore point, and turns the batches the job commits into progress.
+ * {@link #stop()} stops the job with a savepoint in {@code state/savepoints}, so nothing is lost;
+ * if that fails, it cancels, and the retained checkpoints remain to resume from.
+ */
+final class FlinkQueryExecution extends AbstractQueryExecution {
+  private static final Logger LOG = LoggerFactory.getLogger(FlinkQueryExecution.class);
+  private static final long POLL_MS = 300;
+  private static final Duration SAVEPOINT_TIMEOUT = Duration.ofMinutes(2);
+  /** How long a stop waits for a job still being submitted to appear before abandoning its submission. */
+  private static final long SUBMISSION_WAIT_MS = 30_000;
+  /** How long a stop waits for a stopped or cancelled job to end before giving up on it. */
+  private static final long JOB_END_WAIT_MS = 30_000;
+
+  private final CheckpointLocation location;
+  private final Path stateDir;
+  private final FlinkRestorePoint restore;
+  private final FlinkJobSettings job;
+  private final FlinkRest rest;
+  private final CountDownLatch jobEnded = new CountDownLatch(1);
+  private final Object lock = new Object();
+
+  private volatile String jobId;
+  private volatile boolean stopRequested;
+  /** The stop gave up waiting for the job (still being submitted, or not ending): the driver ends anyway. */
+  private volatile boolean abandoned;
+  /** In-process, the driver owns the sources' receivers so a stop drains them before the JVM exits. */
+  private final List<SourceChannel> channels = new ArrayList<>();
+  private long reportedBatch;
+  private JsonNode lastCheckpoint = MissingNode.getInstance();
+
+  private FlinkQueryExecution(QuerySpec spec, CheckpointLocation location, Path stateDir, FlinkRestorePoint restore,
+      String runId, FlinkJobSettings job) {
+    super(spec, location, runId, new QueryStatus("Submitting the Flink job", false, false));
+    this.location = location;
+    this.stateDir = stateDir;
+    this.restore = restore;
+    this.job = job;
+    this.rest = new FlinkRest(job.restAddress());
+  }
+
+  static FlinkQueryExecution start(QuerySpec spec) throws IOException {
+    String runId = UUID.randomUUID().toString();
+    CheckpointLocation location = spec.openLocation(); // a location of another pipeline is the first error to report
+    try {
+      FlinkJobSettings.refuseEventTimeWindows(spec);
+      Path stateDir = location != null ? location.storage().localDirectory(CheckpointLocation.STATE) : null;
+      FlinkRestorePoint restore = stateDir != null ? FlinkRestorePoint.latest(stateDir).orElse(null) : null;
+      FlinkJobSettings job = FlinkJobSettings.apply(spec, stateDir, restore, runId);
+      FlinkQueryExecution execution = new FlinkQueryExecution(spec, location, stateDir, restore, runId, job);
+      execution.reportedBatch = location != null ? location.commits().latestBatchId().orElse(0L) : 0;
+      try {
+        if (job.local()) {
+          for (LoggedSource source : LoggedSources.in(spec.pipeline())) {
+            execution.channels.add(source.open(spec.pipeline().getOptions()));
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        execution.closeChannels();
+        throw e;
+      }
+      execution.launch();
+      return execution;
+    } catch (IOException | RuntimeException e) {
+      if (location != null) {
+        location.close();
+      }
+      throw e;
+    }
+  }
+
+  private void launch() {
+    LOG.info("Query '{}': submitting its Flink job to {}{}", spec.name(), job.local() ? "Flink in this process" : rest.baseUrl(),
+        restore == null ? "" : ", to restore " + restore.relativeTo(stateDir.getParent()));
+    Thread jobThread = new Thread(() -> {
+      try {
+        spec.pipeline().run().waitUntilFinish();
+      } catch (Throwable t) {
+        if (!stopRequested) {
+          failure = explain(t); // reported by whoever awaits the query (QueryMain prints it)
+          LOG.debug("Flink job of query '{}' failed", spec.name(), t);
+        }
+      } finally {
+        jobEnded.countDown();
+      }
+    }, "flink-job-" + spec.name());
+    jobThread.setDaemon(true);
+    jobThread.start();
+    Thread driver = new Thread(this::drive, "query-" + spec.name());
+    driver.setDaemon(true);
+    driver.start();
+  }
+
+  /** A job cancelled from Flink's web UI or REST API ends the query; say so, and how to resume. */
+  private Throwable explain(Throwable t) {
+    if (jobId != null && !job.local()) {
+      try {
+        if ("CANCELED".equals(rest.get("/jobs/" + jobId).path("state").asText())) {
+          return new IOException("Flink job " + jobId + " was cancelled outside the query (web UI or REST API). Its last"
+              + " completed checkpoint stays in " + (location != null ? location.uri() + "/state" : "no location")
+              + "; start the query again with the same options to resume from it.", t);
+        }
+      } catch (IOException e) {
+        LOG.debug("Asking Flink why job {} ended: {}", jobId, e.getMessage());
+      }
+    }
+    return t;
+  }
+
+  private void drive() {
+    try {
+      while (!jobEnded.await(POLL_MS, TimeUnit.MILLISECONDS) && !abandoned) {
+        try {
+          if (jobId == null) {
+            findJob();
+          } else {
+            watchCheckpoints();
+          }
+          reportCommits();
+        } catch (IOException e) {
+          LOG.debug("Watching Flink job of query '{}': {}", spec.name(), e.getMessage());
+        }
+      }
+      reportCommits();
+    } catch (Throwable t) {
+      if (failure == null) {
+        failure = t;
+        LOG.error("Driver of query '{}' failed: {}", spec.name(), t.toString(), t);
+      }
+    } finally {
+      status = new QueryStatus(failure == null ? "Stopped" : "Terminated with exception: " + failure.getMessage(), false, false);
+      closeChannels();
+      if (location != null) {
+        try {
+          location.close();
+        } catch (IOException e) {
+          LOG.warn("Releasing {}: {}", location.uri(), e.getMessage());
+        }
+      }
+      markTerminated();
+    }
+  }
+
+  private void findJob() throws IOException {
+    Optional<String> found = rest.runningJobNamed(job.jobName());
+    if (found.isEmpty()) {
+      return;
+    }
+    synchronized (lock) {
+      jobId = found.get();
+      lock.notifyAll();
+    }
+    String restored = restore == null ? null : restore.relativeTo(stateDir.getParent());
+    if (location != null) {
+      location.runs().append(new RunInfo(runId(), "FlinkRunner", System.currentTimeMillis(), LocalStorage.processDescription(),
+          reportedBatch > 0 ? reportedBatch : -1, restored, jobId));
+    }
+    LOG.info("Query '{}' runs as Flink job {} ({}){}", spec.name(), jobId, rest.baseUrl(),
+        restored == null ? "" : ", restored from " + restored);
+    status = new QueryStatus("Running as Flink job " + jobId + (restored == null ? "" : ", restored from " + restored), true, false);
+  }
+
+  private void watchCheckpoints() throws IOException {
+    JsonNode checkpoints = rest.checkpoints(jobId);
+    lastCheckpoint = checkpoints.path("latest").path("completed");
+    status = new QueryStatus("Running as Flink job " + jobId + ": "
+        + checkpoints.path("counts").path("completed").asLong() + " checkpoints completed"
+        + (lastCheckpoint.isObject() ? ", latest " + lastCheckpoint.path("id").asLong() + " ("
+            + lastCheckpoint.path("end_to_end_duration").asLong() + " ms, " + lastCheckpoint.path("state_size").asLong()
+            + " bytes)" : ""), true, false);
+  }
+
+  /** Turns the batches the job committed since the last look into progress. */
+  private void reportCommits() throws IOException {
+    if (location == null) {
+      return;
+    }
+    long latest = location.commits().latestBatchId().orElse(0L);
+    for (long batch = reportedBatch + 1; batch <= latest; batch++) {
+      Optional<CommitMetadata> commit = location.commits().get(batch);
+      if (commit.isPresent()) {
+        record(batch, commit.get(), location.offsets().get(batch).orElse(null), lastCheckpoint);
+      }
+    }
+    reportedBatch = Math.max(reportedBatch, latest);
+  }
+
+  private void record(long batchId, CommitMetadata commit, OffsetSeq offsets, JsonNode checkpoint) {
+    List<QueryProgress.Source> sources = new ArrayList<>();
+    if (offsets != null) {
+      for (SourceOffset o : offsets.sources()) {
+        sources.add(new QueryProgress.Source(o.source(), o.endOffset() - commit.numInputRows(), o.endOffset(),
+            commit.numInputRows(), "", Map.of()));
+      }
+    }
+    Map<String, Long> durations = new LinkedHashMap<>();
+    if (checkpoint.has("end_to_end_duration")) {
+      durations.put("checkpoint", checkpoint.path("end_to_end_duration").asLong());
+    }
+    QueryProgress progress = new QueryProgress(id(), runId(), spec.name(),
+        Instant.ofEpochMilli(commit.committedAtMs()).toString(), batchId, commit.numInputRows(), 0, 0, durations, Map.of(),
+        List.of(), sources, new QueryProgress.Sink("in the Flink job", commit.numOutputRows()));
+    recent.add(progress);
+    LOG.info("Batch {} committed: {}", batchId, progress.json());
+  }
+
+  /** Stops the receivers this driver owns: each logs what its connection still holds first. */
+  private void closeChannels() {
+    for (SourceChannel channel : channels) {
+      try {
+        channel.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Query '{}': closing a source: {}", spec.name(), e.getMessage());
+      }
+    }
+    channels.clear();
+  }
+
+  /**
+   * Stops the job at whatever moment of its life: a running job with a savepoint, a job still
+   * deploying or restoring by cancelling it (its restore point stays the newest), a submission that
+   * never produces a job by abandoning it. Returns within bounded time.
+   */
+  @Override
+  public void stop() {
+    if (!stopRequested) {
+      stopRequested = true;
+      try {
+        stopJob();
+        if (!jobEnded.await(JOB_END_WAIT_MS, TimeUnit.MILLISECONDS)) {
+          LOG.warn("Query '{}': the Flink job did not end within {} s of the stop; leaving it", spec.name(),
+              JOB_END_WAIT_MS / 1000);
+          abandoned = true;
+        }
+      } catch (IOException e) {
+        LOG.warn("Stopping the Flink job of query '{}': {}", spec.name(), e.getMessage());
+        abandoned = true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        abandoned = true;
+      }
+    }
+    awaitTerminated();
+  }
+
+  private void stopJob() throws IOException, InterruptedException {
+    String id = awaitActiveJob();
+    if (id == null) {
+      if (jobEnded.getCount() > 0) {
+        LOG.warn("Query '{}': stopped before its Flink job was submitted; abandoning the submission (the next start"
+            + " resumes from the same point)", spec.name());
+        abandoned = true;
+      }
+      return;
+    }
+    String resumeFrom = restore == null ? "the start" : restore.relativeTo(stateDir.getParent());
+    if (location == null || !rest.allTasksRunning(id)) {
+      rest.cancel(id);
+      LOG.info("Query '{}': stopped while Flink job {} was starting; cancelled it (the next start resumes from {})",
+          spec.name(), id, resumeFrom);
+      return;
+    }
+    String target = stateDir.resolve(FlinkRestorePoint.SAVEPOINTS).toUri().toString();
+    try {
+      String savepoint = rest.stopWithSavepoint(id, target, SAVEPOINT_TIMEOUT);
+      LOG.info("Query '{}' stopped with savepoint {}", spec.name(), savepoint);
+      FlinkRestorePoint.pruneKeepingNewest(stateDir,
+          spec.pipeline().getOptions().as(FlinkCheckpointOptions.class).getRetainedCheckpoints());
+    } catch (IOException e) {
+      LOG.warn("Query '{}': {}; cancelled the job instead, its last completed checkpoint stays in {}", spec.name(),
+          e.getMessage(), location.uri());
+      rest.cancel(id);
+    }
+  }
+
+  /** The job once Flink knows it (any state short of ended), or null if none appears in time. */
+  private String awaitActiveJob() throws InterruptedException {
+    long deadline = System.currentTimeMillis() + SUBMISSION_WAIT_MS;
+    while (jobEnded.getCount() > 0 && System.currentTimeMillis() < deadline) {
+      String id = jobId;
+      if (id != null) {
+        return id;
+      }
+      try {
+        Optional<String> active = rest.activeJobNamed(job.jobName());
+        if (active.isPresent()) {
+          return active.get();
+        }
+      } catch (IOException e) {
+        LOG.debug("Looking for the Flink job of query '{}': {}", spec.name(), e.getMessage());
+      }
+      synchronized (lock) {
+        lock.wait(POLL_MS);
+      }
+    }
+    return jobId;
+  }
+}
