@@ -1,16 +1,21 @@
 package dev.beamckpt.checkpoint.execution;
 
 import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.source.SourceChannel;
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every adapter's running query shares: its identity, status, recent progress, failure and
  * the latch that marks its end. Subclasses drive the runner and call {@link #markTerminated()}.
  */
 public abstract class AbstractQueryExecution implements QueryExecution {
+  private static final Logger LOG = LoggerFactory.getLogger(AbstractQueryExecution.class);
   protected final QuerySpec spec;
   protected final ProgressHistory recent = new ProgressHistory();
   protected volatile QueryStatus status;
@@ -30,6 +35,34 @@ public abstract class AbstractQueryExecution implements QueryExecution {
   /** The query has ended: stop() and awaitTermination() return. */
   protected final void markTerminated() {
     terminated.countDown();
+  }
+
+  /**
+   * Ends the query: its final status, its sources' receivers closed (each drains its connection
+   * into its log), the location's lease released, and then {@link #markTerminated()}.
+   */
+  protected final void finish(Iterable<SourceChannel> channels, CheckpointLocation location) {
+    status = new QueryStatus(failure == null ? "Stopped" : "Terminated with exception: " + failure.getMessage(), false, false);
+    closeQuietly(channels);
+    if (location != null) {
+      try {
+        location.close();
+      } catch (IOException e) {
+        LOG.warn("Releasing {}: {}", location.uri(), e.getMessage());
+      }
+    }
+    markTerminated();
+  }
+
+  /** Closes receivers, logging what fails: one that cannot close must not keep the others open. */
+  protected static void closeQuietly(Iterable<SourceChannel> channels) {
+    for (SourceChannel ch : channels) {
+      try {
+        ch.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Closing a source: {}", e.getMessage());
+      }
+    }
   }
 
   /** Waits for {@link #markTerminated()}; keeps the interrupt flag if interrupted. */

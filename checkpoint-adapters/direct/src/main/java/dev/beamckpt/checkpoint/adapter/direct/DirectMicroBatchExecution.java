@@ -329,7 +329,6 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       failure = null;
       LOG.info("Query '{}' stopped with batch {} in flight; it runs again on restart", spec.name(), lastBatchId + 1);
     }
-    status = new QueryStatus(failure == null ? "Stopped" : "Terminated with exception: " + failure.getMessage(), false, false);
     try {
       if (result != null) {
         result.cancel();
@@ -338,25 +337,7 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       LOG.debug("Cancelling the pipeline of query '{}'", spec.name(), e);
     }
     channels.values().forEach(ch -> ch.gate().release());
-    closeQuietly(channels.values());
-    if (location != null) {
-      try {
-        location.close();
-      } catch (IOException e) {
-        LOG.warn("Releasing {}: {}", location.uri(), e.getMessage());
-      }
-    }
-    markTerminated();
-  }
-
-  private static void closeQuietly(Iterable<SourceChannel> channels) {
-    for (SourceChannel ch : channels) {
-      try {
-        ch.close();
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("Closing a source: {}", e.getMessage());
-      }
-    }
+    finish(channels.values(), location);
   }
 
   @Override

@@ -91,7 +91,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
           }
         }
       } catch (IOException | RuntimeException e) {
-        execution.closeChannels();
+        closeQuietly(execution.channels);
         throw e;
       }
       execution.launch();
@@ -163,16 +163,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         LOG.error("Driver of query '{}' failed: {}", spec.name(), t.toString(), t);
       }
     } finally {
-      status = new QueryStatus(failure == null ? "Stopped" : "Terminated with exception: " + failure.getMessage(), false, false);
-      closeChannels();
-      if (location != null) {
-        try {
-          location.close();
-        } catch (IOException e) {
-          LOG.warn("Releasing {}: {}", location.uri(), e.getMessage());
-        }
-      }
-      markTerminated();
+      finish(channels, location);
     }
   }
 
@@ -237,18 +228,6 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         List.of(), sources, new QueryProgress.Sink("in the Flink job", commit.numOutputRows()));
     recent.add(progress);
     LOG.info("Batch {} committed: {}", batchId, progress.json());
-  }
-
-  /** Stops the receivers this driver owns: each logs what its connection still holds first. */
-  private void closeChannels() {
-    for (SourceChannel channel : channels) {
-      try {
-        channel.close();
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("Query '{}': closing a source: {}", spec.name(), e.getMessage());
-      }
-    }
-    channels.clear();
   }
 
   /**
