@@ -2,6 +2,7 @@ package dev.beamckpt.checkpoint;
 
 import dev.beamckpt.checkpoint.fingerprint.PipelineFingerprint;
 import dev.beamckpt.checkpoint.log.CommitLog;
+import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.CorruptCheckpointFileException;
 import dev.beamckpt.checkpoint.log.OffsetLog;
 import dev.beamckpt.checkpoint.log.QueryMetadata;
@@ -201,6 +202,17 @@ public final class CheckpointLocation implements AutoCloseable {
   /** The directory of a source's receive log ({@code sources/<id>}). */
   public Path sourceDirectory(String sourceId) throws IOException {
     return storage.localDirectory(SOURCES + "/" + sourceId);
+  }
+
+  /**
+   * Commits a batch whose output is durable (Spark's CommitLog), then applies retention: the one
+   * commit path of every adapter. Returns false if the batch was committed before (a re-delivered
+   * batch keeps its first record).
+   */
+  public boolean commit(long batchId, CommitMetadata commit, int minBatchesToRetain) throws IOException {
+    boolean written = commits.add(batchId, commit);
+    purge(batchId, minBatchesToRetain);
+    return written;
   }
 
   /** Keeps the last {@code minBatchesToRetain} batches' offsets and commits. */

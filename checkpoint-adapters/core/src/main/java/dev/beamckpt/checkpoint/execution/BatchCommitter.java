@@ -63,7 +63,7 @@ public final class BatchCommitter implements Serializable {
       inputRows += end - before;
     }
     location.offsets().add(batchId, new OffsetSeq(Long.MIN_VALUE, batchTimestampMs, ends));
-    location.commits().add(batchId, new CommitMetadata(Long.MIN_VALUE, System.currentTimeMillis(), inputRows, outputRows));
-    location.purge(batchId, minBatchesToRetain);
+    location.commit(batchId, new CommitMetadata(Long.MIN_VALUE, System.currentTimeMillis(), inputRows, outputRows),
+        minBatchesToRetain);
   }
 }

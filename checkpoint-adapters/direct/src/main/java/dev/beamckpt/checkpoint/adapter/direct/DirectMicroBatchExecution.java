@@ -220,8 +220,7 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
     }
     if (!replay && location != null) {
       CommitMetadata commit = new CommitMetadata(seq.batchWatermarkMs(), System.currentTimeMillis(), inputRows, outputRows);
-      whenSpaceAllows("commits/" + batchId, () -> location.commits().add(batchId, commit));
-      location.purge(batchId, spec.minBatchesToRetain());
+      whenSpaceAllows("commits/" + batchId, () -> location.commit(batchId, commit, spec.minBatchesToRetain()));
     }
     watermarkMs = seq.batchWatermarkMs();
     lastBatchId = batchId;
