@@ -9,52 +9,80 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Folds the panes an aggregation emits into Spark's result table, and hands a batch's output to
- * the sink when the batch completes. Complete and update receive accumulating panes (each row's
- * current value); append receives each closed window's final pane once.
+ * The result table in the driver's JVM (DirectRunner): folds the panes an aggregation emits
+ * ({@link ResultFold}) and hands a batch's output to the sink when the batch completes.
  */
 public final class ResultTable {
   private record RowKey(Long windowStartMs, Long windowEndMs, Object key) {}
 
   private final OutputMode mode;
-  private final Map<RowKey, Object> rows = new LinkedHashMap<>();
+  private final Map<RowKey, TableRow> rows = new LinkedHashMap<>();
   private final Set<RowKey> changed = new LinkedHashSet<>();
   private final List<TableRow> appended = new ArrayList<>();
+  /** Rows written in this batch, whatever the mode: the progress metric "updated rows". */
+  private final Set<RowKey> touched = new LinkedHashSet<>();
   private long lastUpdated;
+
+  private final ResultFold.Rows<RowKey, TableRow> state = new ResultFold.Rows<>() {
+    @Override
+    public void put(RowKey id, TableRow row) {
+      rows.put(id, row);
+      touched.add(id);
+    }
+
+    @Override
+    public TableRow get(RowKey id) {
+      return rows.get(id);
+    }
+
+    @Override
+    public Iterable<TableRow> all() {
+      return rows.values();
+    }
+
+    @Override
+    public void markChanged(RowKey id) {
+      changed.add(id);
+    }
+
+    @Override
+    public Iterable<RowKey> changed() {
+      return changed;
+    }
+
+    @Override
+    public void append(TableRow row) {
+      appended.add(row);
+    }
+
+    @Override
+    public Iterable<TableRow> appended() {
+      return appended;
+    }
+
+    @Override
+    public void clearBatch() {
+      lastUpdated = mode == OutputMode.APPEND ? appended.size() : touched.size();
+      changed.clear();
+      appended.clear();
+      touched.clear();
+    }
+  };
 
   public ResultTable(OutputMode mode) {
     this.mode = mode;
   }
 
   public synchronized void accept(Long windowStartMs, Long windowEndMs, Object key, Object value, boolean finalPane) {
-    if (mode == OutputMode.APPEND) {
-      if (finalPane) {
-        appended.add(new TableRow(windowStartMs, windowEndMs, key, value));
-      }
-      return;
-    }
-    RowKey k = new RowKey(windowStartMs, windowEndMs, key);
-    rows.put(k, value);
-    changed.add(k);
+    ResultFold.accept(mode, state, new RowKey(windowStartMs, windowEndMs, key),
+        new TableRow(windowStartMs, windowEndMs, key, value), finalPane);
   }
 
   /** The batch's output in this table's mode, in display order; starts the next batch. */
   public synchronized List<TableRow> drainBatch() {
-    List<TableRow> out = new ArrayList<>();
-    switch (mode) {
-      case COMPLETE -> rows.forEach((k, v) -> out.add(row(k, v)));
-      case UPDATE -> changed.forEach(k -> out.add(row(k, rows.get(k))));
-      case APPEND -> out.addAll(appended);
-    }
-    lastUpdated = mode == OutputMode.APPEND ? appended.size() : changed.size();
-    changed.clear();
-    appended.clear();
+    List<TableRow> out = ResultFold.drain(mode, state);
     out.sort(TableRow.DISPLAY_ORDER);
     return out;
-  }
-
-  private static TableRow row(RowKey k, Object v) {
-    return new TableRow(k.windowStartMs(), k.windowEndMs(), k.key(), v);
   }
 
   public synchronized long size() {

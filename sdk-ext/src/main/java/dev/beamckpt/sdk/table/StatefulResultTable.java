@@ -9,7 +9,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -144,20 +143,58 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
         @StateId("armed") ValueState<Boolean> armed,
         @TimerId("trigger") Timer trigger) {
       RowUpdate update = element.getValue();
-      if (mode == OutputMode.APPEND) {
-        if (update.finalPane()) {
-          appended.add(update);
-        }
-      } else {
-        rows.put(update.rowId(), update);
-        if (mode == OutputMode.UPDATE) {
-          changed.add(update.rowId());
-        }
-      }
+      ResultFold.accept(mode, state(rows, changed, appended), update.rowId(), update, update.finalPane());
       if (!Boolean.TRUE.equals(armed.read())) {
         trigger.align(interval).setRelative();
         armed.write(true);
       }
+    }
+
+    /** The table's state as the fold sees it: Beam state cells of this single-key step. */
+    private static ResultFold.Rows<String, RowUpdate> state(MapState<String, RowUpdate> rows, SetState<String> changed,
+        BagState<RowUpdate> appended) {
+      return new ResultFold.Rows<>() {
+        @Override
+        public void put(String id, RowUpdate row) {
+          rows.put(id, row);
+        }
+
+        @Override
+        public RowUpdate get(String id) {
+          return rows.get(id).read();
+        }
+
+        @Override
+        public Iterable<RowUpdate> all() {
+          return rows.values().read();
+        }
+
+        @Override
+        public void markChanged(String id) {
+          changed.add(id);
+        }
+
+        @Override
+        public Iterable<String> changed() {
+          return changed.read();
+        }
+
+        @Override
+        public void append(RowUpdate row) {
+          appended.add(row);
+        }
+
+        @Override
+        public Iterable<RowUpdate> appended() {
+          return appended.read();
+        }
+
+        @Override
+        public void clearBatch() {
+          changed.clear();
+          appended.clear();
+        }
+      };
     }
 
     @OnTimer("trigger")
@@ -167,14 +204,7 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
         @StateId("appended") BagState<RowUpdate> appended,
         @StateId("nextBatch") ValueState<Long> nextBatch,
         @StateId("armed") ValueState<Boolean> armed) throws IOException {
-      ArrayList<RowUpdate> out = new ArrayList<>();
-      switch (mode) {
-        case COMPLETE -> rows.entries().read().forEach((Map.Entry<String, RowUpdate> e) -> out.add(e.getValue()));
-        case UPDATE -> changed.read().forEach(id -> out.add(rows.get(id).read()));
-        case APPEND -> appended.read().forEach(out::add);
-      }
-      changed.clear();
-      appended.clear();
+      ArrayList<RowUpdate> out = new ArrayList<>(ResultFold.drain(mode, state(rows, changed, appended)));
       armed.clear();
       if (out.isEmpty()) {
         return;
