@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,10 +60,10 @@ public final class LocationDescription {
       line(sb, "Retained batches", offsetIds.isEmpty() ? "none"
           : offsetIds.first() + ".." + offsetIds.last() + " (" + offsetIds.size() + " offsets, " + commitIds.size() + " commits)");
       describeLatest(sb, loc, offsetIds, commitIds);
-      describeSources(sb, loc);
+      Map<String, String> logProblems = describeSources(sb, loc);
       describeState(sb, loc);
       line(sb, "In use", inUse(loc.storage()));
-      line(sb, "Resumable", resumable(loc));
+      line(sb, "Resumable", resumable(loc, logProblems.values()));
     }
     return sb.toString();
   }
@@ -91,57 +93,44 @@ public final class LocationDescription {
     }
   }
 
-  private static void describeSources(StringBuilder sb, CheckpointLocation loc) throws IOException {
-    var names = loc.storage().list(CheckpointLocation.SOURCES);
-    if (names.isEmpty()) {
+  /**
+   * Checks each receive log once, against the newest readable batch: the logs in {@code sources/}
+   * and those that batch names (a missing one is found without creating its directory). Returns
+   * the problems by source id; describes every log it found.
+   */
+  private static Map<String, String> describeSources(StringBuilder sb, CheckpointLocation loc) throws IOException {
+    TreeSet<String> ids = new TreeSet<>(loc.storage().list(CheckpointLocation.SOURCES));
+    Optional<Map.Entry<Long, OffsetSeq>> newest = loc.offsets().latestReadable();
+    newest.ifPresent(b -> b.getValue().sources().forEach(s -> ids.add(s.source())));
+    if (ids.isEmpty()) {
       line(sb, "Sources", "none");
     }
-    for (String id : names) {
-      Path dir = loc.storage().localDirectory(CheckpointLocation.SOURCES + "/" + id);
-      String extent;
-      try {
-        FileReceiveLog.Extent e = FileReceiveLog.check(dir, RequiredEnd.of(loc.storage(), id));
-        extent = "records " + e.startOffset() + ".." + e.endOffset()
-            + (e.tornTailBytes() > 0 ? ", a torn tail of " + e.tornTailBytes() + " bytes the next start truncates" : "");
-      } catch (IOException e) {
-        extent = "DAMAGED: " + e.getMessage();
-      }
-      line(sb, "Source " + id, "receive log " + human(size(dir)) + " in " + CheckpointLocation.SOURCES + "/" + id + ", "
-          + extent);
-    }
-  }
-
-  /** Every receive log the newest batch read from must hold what it read: else nothing can resume. */
-  private static void checkReceiveLogs(CheckpointLocation loc) throws IOException {
-    Optional<Long> last = loc.offsets().latestBatchId();
-    if (last.isEmpty()) {
-      return;
-    }
-    for (String id : sourcesOf(loc)) {
+    Map<String, String> problems = new LinkedHashMap<>();
+    for (String id : ids) {
       RequiredEnd required = RequiredEnd.of(loc.storage(), id);
       String path = CheckpointLocation.SOURCES + "/" + id;
       if (!loc.storage().exists(path)) {
-        throw new IOException("receive log " + path + " is missing, but " + required.namedBy() + " records that a"
-            + " batch read it up to record " + required.offset() + ". Restore it from a backup, or start over with a new"
-            + " --checkpointLocation.");
-      }
-      FileReceiveLog.check(loc.storage().localDirectory(path), required);
-    }
-  }
-
-  /** The sources the newest readable batch names. */
-  private static List<String> sourcesOf(CheckpointLocation loc) throws IOException {
-    for (long batch : loc.offsets().batchIds().descendingSet()) {
-      try {
-        Optional<OffsetSeq> seq = loc.offsets().get(batch);
-        if (seq.isPresent()) {
-          return seq.get().sources().stream().map(SourceOffset::source).toList();
+        if (required.offset() > 0) {
+          problems.put(id, "receive log " + path + " is missing, but " + required.namedBy() + " records that a batch"
+              + " read it up to record " + required.offset() + ". Restore it from a backup, or start over with a new"
+              + " --checkpointLocation.");
+          line(sb, "Source " + id, "MISSING: " + problems.get(id));
         }
-      } catch (IOException e) {
-        // an unreadable uncommitted batch: the one before it tells
+        continue;
       }
+      Path dir = loc.storage().localDirectory(path);
+      String extent;
+      try {
+        FileReceiveLog.Extent e = FileReceiveLog.check(dir, required);
+        extent = "records " + e.startOffset() + ".." + e.endOffset()
+            + (e.tornTailBytes() > 0 ? ", a torn tail of " + e.tornTailBytes() + " bytes the next start truncates" : "");
+      } catch (IOException e) {
+        problems.put(id, e.getMessage());
+        extent = "DAMAGED: " + e.getMessage();
+      }
+      line(sb, "Source " + id, "receive log " + human(size(dir)) + " in " + path + ", " + extent);
     }
-    return List.of();
+    return problems;
   }
 
   /** A line of the description: a label, its value, and indented lines under it. */
@@ -173,10 +162,13 @@ public final class LocationDescription {
     }
   }
 
-  private static String resumable(CheckpointLocation loc) {
+  /** @param logProblems what is wrong with receive logs the location's batches read: any one stops a resume */
+  private static String resumable(CheckpointLocation loc, Collection<String> logProblems) {
     try {
       RecoveryPlan plan = RecoveryPlan.read(loc, false);
-      checkReceiveLogs(loc);
+      if (!logProblems.isEmpty()) {
+        return "no: " + logProblems.iterator().next();
+      }
       List<String> notes = new ArrayList<>();
       for (CheckpointAdapter adapter : CheckpointAdapters.all()) {
         adapter.resumeNote(loc, plan).ifPresent(notes::add);

@@ -51,6 +51,8 @@ final class LineReceiver {
   private final ReceiveLog log;
   private final LogRetention retention;
   private final CheckpointStorage finalizedTo;
+  /** The last finalized offset recorded in the location (finalizations come from the runner, one at a time). */
+  private volatile long recordedFinalized = -1;
   private final BatchGate gate = new BatchGate();
   private final Thread thread;
   private final AtomicLong lines = new AtomicLong();
@@ -104,7 +106,8 @@ final class LineReceiver {
    * commits batches, and trim the log as its retention allows.
    */
   void finalized(long offset) {
-    if (finalizedTo != null) {
+    if (finalizedTo != null && offset > recordedFinalized) { // a checkpoint of an idle stream finalizes the same offset
+      recordedFinalized = offset;
       try {
         FinalizedOffsets.record(finalizedTo, config.sourceId(), offset);
       } catch (IOException e) {
@@ -126,8 +129,8 @@ final class LineReceiver {
   private void run() {
     int attempt = 0;
     long lostSinceNanos = 0;
-    boolean lostAnnounced = false;
     String lostReason = null;
+    boolean lostAnnounced = false;
     while (running) {
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress(config.host(), config.port()), CONNECT_TIMEOUT_MS);
@@ -138,8 +141,8 @@ final class LineReceiver {
               (System.nanoTime() - lostSinceNanos) / 1_000_000_000);
         }
         attempt = 0;
-        lostAnnounced = false;
         lostReason = null;
+        lostAnnounced = false;
         endOfInput = false;
         status = "connected to " + config.address();
         boolean eof = readLines(s);
@@ -159,10 +162,10 @@ final class LineReceiver {
         if (!running) {
           break;
         }
-        if (attempt == 0 && lostReason == null) {
+        if (lostReason == null) { // the first failure since the last connection: the loss starts now
+          lostReason = e.getMessage();
           lostSinceNanos = System.nanoTime();
         }
-        lostReason = lostReason == null ? e.getMessage() : lostReason;
         attempt++;
         reconnects.incrementAndGet();
         long backoff = Math.min(config.maxReconnectBackoffMs(), 100L << Math.min(attempt - 1, 16));
@@ -292,7 +295,7 @@ final class LineReceiver {
               + " stored and are lost", config.sourceId(), received.size(), config.address());
           return;
         }
-        sleep(Math.min(STORAGE_RETRY_MS, READ_POLL_MS * 5L));
+        sleep(STORAGE_RETRY_MS);
       }
     }
   }

@@ -20,7 +20,7 @@ public final class CheckpointAdapters {
   public static CheckpointAdapter forOptions(PipelineOptions options) {
     Class<? extends PipelineRunner<?>> runner = options.getRunner();
     List<String> known = new ArrayList<>();
-    for (CheckpointAdapter adapter : ServiceLoader.load(CheckpointAdapter.class)) {
+    for (CheckpointAdapter adapter : all()) {
       if (adapter.supports(runner)) {
         return adapter;
       }

@@ -4,11 +4,32 @@ import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /** {@code offsets/<batch>}: "v1", a line with the batch watermark and time, one line per source. */
 public final class OffsetLog extends BatchLog<OffsetSeq> {
   public OffsetLog(CheckpointStorage storage) {
     super(storage, "offsets");
+  }
+
+  /**
+   * The newest batch whose offsets file reads, with its id. Offsets only grow, so it bounds every
+   * older batch; an unreadable newer file belongs to a batch that never committed (recovery plans
+   * it again).
+   */
+  public Optional<Map.Entry<Long, OffsetSeq>> latestReadable() throws IOException {
+    for (long batch : batchIds().descendingSet()) {
+      try {
+        Optional<OffsetSeq> seq = get(batch);
+        if (seq.isPresent()) {
+          return Optional.of(Map.entry(batch, seq.get()));
+        }
+      } catch (CorruptCheckpointFileException e) {
+        // not committed: the batch before it tells
+      }
+    }
+    return Optional.empty();
   }
 
   @Override

@@ -15,9 +15,6 @@ public final class OutOfSpace {
       if (reason != null && (reason.contains("No space left on device") || reason.contains("Disk quota exceeded"))) {
         return true;
       }
-      if (c.getCause() == c) {
-        break;
-      }
     }
     return false;
   }

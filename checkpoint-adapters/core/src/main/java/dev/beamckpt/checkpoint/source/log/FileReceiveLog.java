@@ -110,6 +110,14 @@ public final class FileReceiveLog implements ReceiveLog {
   /** What a log holds: records from {@code startOffset} to {@code endOffset}, and a torn tail's bytes. */
   public record Extent(long startOffset, long endOffset, long tornTailBytes) {}
 
+  /** A log that a batch read is not there (its directory, or every segment, is gone). */
+  private static CorruptReceiveLogException missing(String where, RequiredEnd required) {
+    return new CorruptReceiveLogException("Receive log " + where + " is missing, but " + required.namedBy() + " records"
+        + " that a batch read it up to record " + required.offset() + ". Those lines cannot be replayed and new input"
+        + " must not stand in for them: restore " + where + " from a backup, or start over with a new"
+        + " --checkpointLocation.");
+  }
+
   /** What opening found: the segments with their indexes, where the records end, where the last is torn. */
   private record Scan(List<Segment> segments, long endOffset, long maxTimestampMs, long lastValidEnd, long lastSize) {}
 
@@ -117,10 +125,7 @@ public final class FileReceiveLog implements ReceiveLog {
     List<Path> files = Files.isDirectory(dir) ? segmentFiles(dir) : List.of();
     if (files.isEmpty()) {
       if (required.offset() > 0) {
-        throw new CorruptReceiveLogException("Receive log " + dir + " is missing" + (Files.isDirectory(dir)
-            ? " (the directory holds no segment files)" : "") + ", but " + required.namedBy() + " records that a batch"
-            + " read it up to record " + required.offset() + ". Those lines cannot be replayed and new input must not"
-            + " stand in for them: restore " + dir + " from a backup, or start over with a new --checkpointLocation.");
+        throw missing(dir.toString(), required);
       }
       return new Scan(List.of(), 0, Long.MIN_VALUE, MAGIC.length, MAGIC.length);
     }

@@ -1,11 +1,8 @@
 package dev.beamckpt.checkpoint.source.log;
 
-import dev.beamckpt.checkpoint.log.CorruptCheckpointFileException;
 import dev.beamckpt.checkpoint.log.OffsetLog;
-import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import java.io.IOException;
-import java.util.Optional;
 
 /**
  * How far a receive log must reach, as the checkpoint location records it: a batch file
@@ -15,24 +12,11 @@ import java.util.Optional;
 public record RequiredEnd(long offset, String namedBy) {
   public static final RequiredEnd NONE = new RequiredEnd(0, null);
 
-  /**
-   * What the newest readable {@code offsets/N} of a location says about source {@code sourceId}'s
-   * log. Offsets only grow, so the newest readable one bounds them all; an unreadable newest file
-   * belongs to a batch that never committed, and recovery plans it again.
-   */
+  /** What the newest readable {@code offsets/N} of a location says about source {@code sourceId}'s log. */
   public static RequiredEnd of(CheckpointStorage storage, String sourceId) throws IOException {
     OffsetLog offsets = new OffsetLog(storage);
-    for (long batch : offsets.batchIds().descendingSet()) {
-      Optional<OffsetSeq> seq;
-      try {
-        seq = offsets.get(batch);
-      } catch (CorruptCheckpointFileException e) {
-        continue;
-      }
-      if (seq.isPresent()) {
-        return new RequiredEnd(seq.get().endOffset(sourceId), offsets.pathOf(batch) + " of " + storage.uri());
-      }
-    }
-    return NONE;
+    return offsets.latestReadable()
+        .map(b -> new RequiredEnd(b.getValue().endOffset(sourceId), offsets.pathOf(b.getKey()) + " of " + storage.uri()))
+        .orElse(NONE);
   }
 }
