@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beamckpt.checkpoint.source.log.FileReceiveLog;
+import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.checkpoint.source.log.RequiredEnd;
 import dev.beamckpt.io.socket.LineServer;
@@ -58,8 +59,7 @@ class DiskFullTest {
       String err = query.stderr();
       assertTrue(err.contains(location.toString()), "the message names the location: " + err);
       assertTrue(err.contains("the query continues by itself") || err.contains("The query waits until space is freed"), err);
-      Path log = location.resolve("sources/0");
-      FileReceiveLog.Extent whileFull = FileReceiveLog.check(log, RequiredEnd.NONE);
+      FileReceiveLog.Extent whileFull = FileReceiveLog.check(LocalStorage.at(location), "sources/0", RequiredEnd.NONE);
       assertEquals(0, whileFull.tornTailBytes(), "no partial record stays in the log while the disk is full");
       assertTrue(whileFull.endOffset() < LINES, "the disk filled before every line was logged: " + whileFull);
       query.assertAlive();

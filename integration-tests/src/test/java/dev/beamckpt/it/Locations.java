@@ -2,6 +2,7 @@ package dev.beamckpt.it;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beamckpt.checkpoint.source.log.FileReceiveLog;
+import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.checkpoint.source.log.LogRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,7 +22,7 @@ final class Locations {
   private Locations() {}
 
   static List<LogRecord> receiveLog(Path location) throws IOException {
-    return FileReceiveLog.readAll(location.resolve("sources/0"));
+    return FileReceiveLog.readAll(LocalStorage.at(location), "sources/0");
   }
 
   static Map<String, Long> wordCounts(List<LogRecord> records) {

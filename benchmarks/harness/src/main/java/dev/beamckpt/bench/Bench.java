@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -220,8 +221,8 @@ public final class Bench {
       return Stats.median(reported);
     }
     if (peer.flinkCheckpoints()) {
-      return FlinkRestorePoint.latest(location.resolve("state")).map(r -> (double) sizeOfUnchecked(r.directory()))
-          .orElse(Double.NaN);
+      Optional<FlinkRestorePoint> latest = FlinkRestorePoint.latest(location.resolve("state").toUri().toString());
+      return latest.isPresent() ? latest.get().bytes() : Double.NaN;
     }
     return checkpoints == 0 ? Double.NaN : (double) locationBytes / checkpoints;
   }
@@ -412,14 +413,6 @@ public final class Bench {
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
-    }
-  }
-
-  private static long sizeOfUnchecked(Path dir) {
-    try {
-      return sizeOf(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.beamckpt.bench;
 
 import dev.beamckpt.checkpoint.source.log.FileReceiveLog;
+import dev.beamckpt.checkpoint.storage.LocalStorage;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
@@ -14,7 +15,7 @@ import java.util.List;
  * The ceiling's loop with our receive log in front, as the socket source's receiver uses it: the
  * lines of each read are appended to a {@link FileReceiveLog} before they are counted, and the log
  * is forced to disk once a second (a batch's sync). Against the plain loop, the log's own cost.
- * {@code ReceiveLogPeer <port> <log dir>}
+ * {@code ReceiveLogPeer <port> <location>} (the log goes to its {@code sources/0})
  */
 public final class ReceiveLogPeer {
   private ReceiveLogPeer() {}
@@ -23,7 +24,7 @@ public final class ReceiveLogPeer {
     WordCounter counter = new WordCounter(Probe.get());
     List<String> read = new ArrayList<>();
     long lastSync = System.currentTimeMillis();
-    try (FileReceiveLog log = FileReceiveLog.open(Path.of(args[1]));
+    try (FileReceiveLog log = FileReceiveLog.open(LocalStorage.at(Path.of(args[1])), "sources/0");
         Socket socket = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(args[0]));
         BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8), 1 << 16)) {
       String line;

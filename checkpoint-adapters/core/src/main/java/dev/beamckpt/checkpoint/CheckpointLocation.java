@@ -11,7 +11,6 @@ import dev.beamckpt.checkpoint.log.VersionedFormat;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.Storages;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -199,9 +198,9 @@ public final class CheckpointLocation implements AutoCloseable {
     return runs;
   }
 
-  /** The directory of a source's receive log ({@code sources/<id>}). */
-  public Path sourceDirectory(String sourceId) throws IOException {
-    return storage.localDirectory(SOURCES + "/" + sourceId);
+  /** The directory of a source's receive log in the location's storage ({@code sources/<id>}). */
+  public static String sourcePath(String sourceId) {
+    return SOURCES + "/" + sourceId;
   }
 
   /**

@@ -12,8 +12,6 @@ import dev.beamckpt.checkpoint.source.log.RequiredEnd;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -22,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /** The readable summary {@code checkpoint describe <location>} prints. */
 public final class LocationDescription {
@@ -108,8 +105,8 @@ public final class LocationDescription {
     Map<String, String> problems = new LinkedHashMap<>();
     for (String id : ids) {
       RequiredEnd required = RequiredEnd.of(loc.storage(), id);
-      String path = CheckpointLocation.SOURCES + "/" + id;
-      if (!loc.storage().exists(path)) {
+      String path = CheckpointLocation.sourcePath(id);
+      if (loc.storage().list(path).isEmpty()) {
         if (required.offset() > 0) {
           problems.put(id, "receive log " + path + " is missing, but " + required.namedBy() + " records that a batch"
               + " read it up to record " + required.offset() + ". Restore it from a backup, or start over with a new"
@@ -118,17 +115,16 @@ public final class LocationDescription {
         }
         continue;
       }
-      Path dir = loc.storage().localDirectory(path);
       String extent;
       try {
-        FileReceiveLog.Extent e = FileReceiveLog.check(dir, required);
-        extent = "records " + e.startOffset() + ".." + e.endOffset()
+        FileReceiveLog.Extent e = FileReceiveLog.check(loc.storage(), path, required);
+        extent = "receive log " + human(e.bytes()) + " in " + path + ", records " + e.startOffset() + ".." + e.endOffset()
             + (e.tornTailBytes() > 0 ? ", a torn tail of " + e.tornTailBytes() + " bytes the next start truncates" : "");
       } catch (IOException e) {
         problems.put(id, e.getMessage());
-        extent = "DAMAGED: " + e.getMessage();
+        extent = "receive log in " + path + ", DAMAGED: " + e.getMessage();
       }
-      line(sb, "Source " + id, "receive log " + human(size(dir)) + " in " + path + ", " + extent);
+      line(sb, "Source " + id, extent);
     }
     return problems;
   }
@@ -182,18 +178,8 @@ public final class LocationDescription {
     }
   }
 
-  /** Disk usage of a directory tree, for people: "4.2 MiB". */
-  public static String sizeOf(Path dir) throws IOException {
-    return human(size(dir));
-  }
-
-  private static long size(Path dir) throws IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-    }
-  }
-
-  private static String human(long bytes) {
+  /** A size for people: "4.2 MiB". */
+  public static String human(long bytes) {
     if (bytes < 1024) {
       return bytes + " B";
     }

@@ -58,7 +58,7 @@ class LocationDescriptionTest {
   }
 
   private static void writeLog(CheckpointLocation loc, int records) throws IOException {
-    try (FileReceiveLog log = FileReceiveLog.open(loc.sourceDirectory("0"))) {
+    try (FileReceiveLog log = FileReceiveLog.open(loc.storage(), CheckpointLocation.sourcePath("0"))) {
       for (int i = 0; i < records; i++) {
         log.append(java.util.List.of("line " + i), 1);
       }

@@ -61,7 +61,7 @@ final class SocketSource extends UnboundedSource<String, SocketCheckpointMark> i
   private String receiverKey(PipelineOptions options) {
     String location = location(options);
     return location != null
-        ? "log:" + Storages.forLocation(location).uri() + "/" + CheckpointLocation.SOURCES + "/" + config.sourceId()
+        ? "log:" + Storages.forLocation(location).nameOf(CheckpointLocation.sourcePath(config.sourceId()))
         : "memory:" + config.address() + "/" + config.sourceId();
   }
 
@@ -73,7 +73,7 @@ final class SocketSource extends UnboundedSource<String, SocketCheckpointMark> i
     CheckpointStorage storage = Storages.forLocation(location);
     CheckpointOptions checkpoint = options.as(CheckpointOptions.class);
     // Checked against the location's batches: a damaged or missing log is refused, never repaired by dropping records.
-    ReceiveLog log = FileReceiveLog.open(storage.localDirectory(CheckpointLocation.SOURCES + "/" + config.sourceId()),
+    ReceiveLog log = FileReceiveLog.open(storage, CheckpointLocation.sourcePath(config.sourceId()),
         checkpoint.getReceiveLogSegmentBytes(), RequiredEnd.of(storage, config.sourceId()));
     LogRetention retention = LogRetentions.forOptions(options, storage);
     return new LineReceiver(config, log, retention, checkpoint.getRecordFinalizedOffsets() ? storage : null);

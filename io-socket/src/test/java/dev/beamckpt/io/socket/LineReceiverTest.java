@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beamckpt.checkpoint.source.log.FileReceiveLog;
+import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.checkpoint.source.log.MemoryReceiveLog;
 import dev.beamckpt.checkpoint.source.log.ReceiveLog;
@@ -95,7 +96,7 @@ class LineReceiverTest {
   @Test
   void aGracefulStopLogsEveryLineTheServerWroteWhileItKeepsStreaming(@TempDir Path dir) throws Exception {
     try (LineServer server = LineServer.start(0)) {
-      LineReceiver receiver = receiver(server.port(), 1024, OverlongLinePolicy.SKIP, FileReceiveLog.open(dir));
+      LineReceiver receiver = receiver(server.port(), 1024, OverlongLinePolicy.SKIP, FileReceiveLog.open(LocalStorage.at(dir), "sources/0"));
       AtomicBoolean feeding = new AtomicBoolean(true);
       Thread feeder = new Thread(() -> {
         for (int i = 0; feeding.get(); i++) {
@@ -111,7 +112,7 @@ class LineReceiverTest {
       feeding.set(false);
       feeder.join();
       long sent = server.linesSent();
-      List<LogRecord> logged = FileReceiveLog.readAll(dir);
+      List<LogRecord> logged = FileReceiveLog.readAll(LocalStorage.at(dir), "sources/0");
       assertEquals(sent, logged.size(), "every line the server wrote reached the log");
       assertEquals("line " + (sent - 1), logged.get(logged.size() - 1).line());
     }

@@ -1,7 +1,9 @@
 package dev.beamckpt.checkpoint.storage;
 
+import java.io.Closeable;
 import java.io.IOException;
-import java.nio.file.Path;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -9,7 +11,9 @@ import java.util.List;
  * how). Paths are relative to the location's root and use '/' separators.
  *
  * <p>Committed files are never overwritten: {@link #createIfAbsent} is the only way to write one,
- * and it is atomic (a reader sees the whole file or none).
+ * and it is atomic (a reader sees the whole file or none). Receive logs are append-only
+ * {@link Segment}s. Nothing here is a local path, so an object store can implement it: every
+ * reader (recovery, retention, {@code describe}) goes through this interface.
  */
 public interface CheckpointStorage {
 
@@ -45,8 +49,53 @@ public interface CheckpointStorage {
    */
   Lease acquireLease(String owner) throws IOException;
 
-  /** A local directory for data a runner or source writes itself (receive logs, Flink state). */
-  Path localDirectory(String path) throws IOException;
+  /** The size of a file in bytes; {@link java.nio.file.NoSuchFileException} if it does not exist. */
+  long length(String path) throws IOException;
+
+  /**
+   * Reads a file from byte {@code position} on. Bytes a {@link Segment} appends while the stream
+   * is open are read too once they are there (a cursor following a live receive log).
+   */
+  InputStream openRead(String path, long position) throws IOException;
+
+  /** Creates an empty append-only segment; fails if {@code path} exists (segments are never reused). */
+  Segment createSegment(String path) throws IOException;
+
+  /**
+   * Reopens a segment for appending after its first {@code validLength} bytes, cutting what lies
+   * beyond them: the torn tail of a record a dead process was writing.
+   */
+  Segment appendTo(String path, long validLength) throws IOException;
+
+  /**
+   * A URI of {@code path} for a runner that writes there through its own filesystem (Flink's
+   * checkpoint storage in {@code state/}): {@code file:///…} here, {@code s3://…} on S3.
+   */
+  String runnerUri(String path) throws IOException;
+
+  /** {@code path} as a person finds it: the location as the user wrote it, then the path. */
+  default String nameOf(String path) {
+    String root = uri();
+    return path.isEmpty() ? root : (root.endsWith("/") ? root : root + "/") + path;
+  }
+
+  /**
+   * An append-only file of the receive log: records are added at the end and become durable on
+   * {@link #sync}. One writer; readers use {@link #openRead}.
+   */
+  interface Segment extends Closeable {
+    /** Bytes written so far. */
+    long length();
+
+    /** Appends all of {@code data} or, if the write fails (a full disk), nothing: the file is cut back. */
+    void append(ByteBuffer data) throws IOException;
+
+    /** Forces appended bytes to stable storage. */
+    void sync() throws IOException;
+
+    @Override
+    void close() throws IOException;
+  }
 
   /** Exclusive ownership of a location, released on close (or by the OS when the process dies). */
   interface Lease extends AutoCloseable {

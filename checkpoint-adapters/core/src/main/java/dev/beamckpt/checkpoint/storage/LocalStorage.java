@@ -1,8 +1,10 @@
 package dev.beamckpt.checkpoint.storage;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -32,6 +34,11 @@ public final class LocalStorage implements CheckpointStorage {
   public LocalStorage(String uri, Path root) {
     this.uri = uri;
     this.root = root.toAbsolutePath().normalize();
+  }
+
+  /** The location in directory {@code root}, named by its path (for tools and tests). */
+  public static LocalStorage at(Path root) {
+    return new LocalStorage(root.toString(), root);
   }
 
   public Path root() {
@@ -235,14 +242,117 @@ public final class LocalStorage implements CheckpointStorage {
   }
 
   @Override
-  public Path localDirectory(String path) throws IOException {
+  public long length(String path) throws IOException {
+    return Files.size(resolve(path));
+  }
+
+  @Override
+  public InputStream openRead(String path, long position) throws IOException {
+    FileChannel ch = FileChannel.open(resolve(path), StandardOpenOption.READ);
+    ch.position(position);
+    return Channels.newInputStream(ch); // reads at the channel's position: later appends are seen
+  }
+
+  @Override
+  public Segment createSegment(String path) throws IOException {
+    Path file = resolve(path);
+    try {
+      Files.createDirectories(file.getParent());
+      return new FileSegment(file, FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 0);
+    } catch (FileAlreadyExistsException e) {
+      throw e;
+    } catch (IOException e) {
+      throw failure("create", path, e);
+    }
+  }
+
+  @Override
+  public Segment appendTo(String path, long validLength) throws IOException {
+    FileChannel ch = FileChannel.open(resolve(path), StandardOpenOption.WRITE);
+    try {
+      if (ch.size() > validLength) {
+        ch.truncate(validLength);
+      }
+      return new FileSegment(resolve(path), ch, ch.size());
+    } catch (IOException e) {
+      ch.close();
+      throw failure("truncate", path, e);
+    }
+  }
+
+  @Override
+  public String runnerUri(String path) throws IOException {
     Path dir = resolve(path);
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw failure("create", path + "/", e);
     }
-    return dir;
+    return dir.toUri().toString().replaceAll("/+$", ""); // a directory's URI ends in '/': runners append names
+  }
+
+  @Override
+  public String nameOf(String path) {
+    return resolve(path).toString();
+  }
+
+  /** A segment file written with positional writes at its end, forced with fdatasync. */
+  private static final class FileSegment implements Segment {
+    private final Path file;
+    private final FileChannel ch;
+    private long length;
+
+    FileSegment(Path file, FileChannel ch, long length) {
+      this.file = file;
+      this.ch = ch;
+      this.length = length;
+    }
+
+    @Override
+    public long length() {
+      return length;
+    }
+
+    @Override
+    public void append(ByteBuffer data) throws IOException {
+      long written = length;
+      try {
+        while (data.hasRemaining()) {
+          written += ch.write(data, written);
+        }
+      } catch (IOException e) {
+        try {
+          ch.truncate(length);
+        } catch (IOException truncateFailed) {
+          e.addSuppressed(truncateFailed); // a partial record stays past the end: the next open cuts it as torn
+        }
+        throw e;
+      }
+      length = written;
+    }
+
+    @Override
+    public void sync() throws IOException {
+      if (ch.isOpen()) { // a closed segment was synced when it closed
+        ch.force(false);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (ch.isOpen()) {
+        try {
+          ch.force(false);
+        } finally {
+          ch.close();
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return file.toString();
+    }
   }
 
   /** Describes this process for lock files and run records. */

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,6 +110,51 @@ class StorageContractTest {
       assertTrue(e.getMessage().contains("first owner"), e.getMessage());
     }
     open(scheme).acquireLease("after release").close();
+  }
+
+  @ParameterizedTest
+  @MethodSource("schemes")
+  void segmentsAppendAndAreReadFromAnyPositionWhileWritten(String scheme) throws Exception {
+    CheckpointStorage storage = open(scheme);
+    try (CheckpointStorage.Segment segment = storage.createSegment("sources/0/00000000000000000000.log")) {
+      segment.append(ByteBuffer.wrap(bytes("header|")));
+      try (InputStream reader = storage.openRead("sources/0/00000000000000000000.log", 3)) {
+        assertEquals("der|", new String(reader.readNBytes(4), StandardCharsets.UTF_8));
+        segment.append(ByteBuffer.wrap(bytes("record")));
+        segment.sync();
+        assertEquals("record", new String(reader.readNBytes(6), StandardCharsets.UTF_8), "a reader sees later appends");
+      }
+      assertEquals(13, segment.length());
+    }
+    assertEquals(13, storage.length("sources/0/00000000000000000000.log"));
+    assertThrows(FileAlreadyExistsException.class, () -> storage.createSegment("sources/0/00000000000000000000.log"),
+        "a segment is never created twice");
+    assertEquals(List.of("00000000000000000000.log"), storage.list("sources/0"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("schemes")
+  void reopeningASegmentCutsATornTailAndAppendsAfterIt(String scheme) throws Exception {
+    CheckpointStorage storage = open(scheme);
+    try (CheckpointStorage.Segment segment = storage.createSegment("sources/0/seg")) {
+      segment.append(ByteBuffer.wrap(bytes("whole|torn")));
+    }
+    try (CheckpointStorage.Segment segment = storage.appendTo("sources/0/seg", 6)) {
+      assertEquals(6, segment.length());
+      segment.append(ByteBuffer.wrap(bytes("next")));
+    }
+    assertArrayEquals(bytes("whole|next"), storage.read("sources/0/seg"));
+    storage.delete("sources/0/seg");
+    assertThrows(NoSuchFileException.class, () -> storage.length("sources/0/seg"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("schemes")
+  void aRunnerGetsAUriOfItsOwnInsideTheLocation(String scheme) throws Exception {
+    CheckpointStorage storage = open(scheme);
+    URI state = URI.create(storage.runnerUri("state"));
+    assertTrue(state.isAbsolute(), "a URI with a scheme a runner's filesystem resolves: " + state);
+    assertTrue(state.getPath().endsWith("/location/state") || state.getPath().endsWith("/location/state/"), state.toString());
   }
 
   @org.junit.jupiter.api.Test

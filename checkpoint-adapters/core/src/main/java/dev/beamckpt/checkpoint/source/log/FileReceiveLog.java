@@ -1,5 +1,6 @@
 package dev.beamckpt.checkpoint.source.log;
 
+import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
@@ -8,23 +9,17 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A receive log on disk: segments {@code <dir>/<first offset, 20 digits>.log}, each a magic header
+ * A receive log in a checkpoint location's storage: segments {@code <dir>/<first offset, 20 digits>.log}, each a magic header
  * and then framed records {@code [int length][int crc32][long timestampMs][length bytes of UTF-8]},
  * the checksum covering timestamp and bytes. A segment is named by the offset of its first record,
  * as Kafka names its segments; the log rolls to a new segment past {@code segmentBytes}, and
@@ -33,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p>Records become readable only after their bytes are written, so a reader never sees a partial
  * record. A process killed mid-write leaves at most a torn tail in the last segment, which opening
  * truncates (those bytes were never readable, so never emitted). A checksum mismatch inside the
- * log is corruption and fails loudly: dropping it would silently lose the lines after it.
+ * log is corruption and fails loudly: dropping it would silently lose the lines after it. All I/O
+ * goes through {@link CheckpointStorage} (append-only segments, ranged reads), so the same log
+ * works on every store.
  */
 public final class FileReceiveLog implements ReceiveLog {
   private static final Logger LOG = LoggerFactory.getLogger(FileReceiveLog.class);
@@ -44,38 +41,40 @@ public final class FileReceiveLog implements ReceiveLog {
   /** A sparse index entry every this many records makes seeking to a checkpoint mark cheap. */
   private static final int INDEX_EVERY = 1024;
 
-  private final Path dir;
+  private final CheckpointStorage storage;
+  private final String dir;
   private final long segmentBytes;
   /** Segments by first offset; the last is being written. Guarded by this. */
   private final TreeMap<Long, Segment> segments = new TreeMap<>();
-  private FileChannel out;
+  private CheckpointStorage.Segment out;
   private volatile long endOffset;
   private volatile long maxTimestampMs = Long.MIN_VALUE;
-  private long endPosition;
 
   /** One file of the log: its records from {@code firstOffset}, and where every INDEX_EVERY-th starts. */
   private static final class Segment {
-    final Path file;
+    final String file;
     final long firstOffset;
     final List<Long> index = new ArrayList<>();
 
-    Segment(Path file, long firstOffset) {
+    Segment(String file, long firstOffset) {
       this.file = file;
       this.firstOffset = firstOffset;
     }
   }
 
-  private FileReceiveLog(Path dir, long segmentBytes) {
+  private FileReceiveLog(CheckpointStorage storage, String dir, long segmentBytes) {
+    this.storage = storage;
     this.dir = dir;
     this.segmentBytes = segmentBytes;
   }
 
-  public static FileReceiveLog open(Path dir) throws IOException {
-    return open(dir, DEFAULT_SEGMENT_BYTES, RequiredEnd.NONE);
+  /** @param dir the log's directory in {@code storage}, {@code sources/<id>} */
+  public static FileReceiveLog open(CheckpointStorage storage, String dir) throws IOException {
+    return open(storage, dir, DEFAULT_SEGMENT_BYTES, RequiredEnd.NONE);
   }
 
-  public static FileReceiveLog open(Path dir, long segmentBytes) throws IOException {
-    return open(dir, segmentBytes, RequiredEnd.NONE);
+  public static FileReceiveLog open(CheckpointStorage storage, String dir, long segmentBytes) throws IOException {
+    return open(storage, dir, segmentBytes, RequiredEnd.NONE);
   }
 
   /**
@@ -84,10 +83,10 @@ public final class FileReceiveLog implements ReceiveLog {
    * truncated only beyond it; anything else that cannot be read is corruption, named by file and
    * record, and nothing is changed.
    */
-  public static FileReceiveLog open(Path dir, long segmentBytes, RequiredEnd required) throws IOException {
-    Scan scan = scan(dir, required);
-    Files.createDirectories(dir);
-    FileReceiveLog log = new FileReceiveLog(dir, segmentBytes);
+  public static FileReceiveLog open(CheckpointStorage storage, String dir, long segmentBytes, RequiredEnd required)
+      throws IOException {
+    Scan scan = scan(storage, dir, required);
+    FileReceiveLog log = new FileReceiveLog(storage, dir, segmentBytes);
     try {
       log.recover(scan);
     } catch (IOException | RuntimeException e) {
@@ -101,14 +100,17 @@ public final class FileReceiveLog implements ReceiveLog {
    * Checks the log in {@code dir} against {@code required} without changing it: what {@link #open}
    * would refuse, it throws here too. For {@code checkpoint describe}.
    */
-  public static Extent check(Path dir, RequiredEnd required) throws IOException {
-    Scan scan = scan(dir, required);
+  public static Extent check(CheckpointStorage storage, String dir, RequiredEnd required) throws IOException {
+    Scan scan = scan(storage, dir, required);
     return new Extent(scan.segments.isEmpty() ? 0 : scan.segments.get(0).firstOffset, scan.endOffset,
-        scan.lastSize - scan.lastValidEnd);
+        scan.lastSize - scan.lastValidEnd, scan.bytes);
   }
 
-  /** What a log holds: records from {@code startOffset} to {@code endOffset}, and a torn tail's bytes. */
-  public record Extent(long startOffset, long endOffset, long tornTailBytes) {}
+  /**
+   * What a log holds: records from {@code startOffset} to {@code endOffset}, a torn tail's bytes,
+   * and the size of its segments.
+   */
+  public record Extent(long startOffset, long endOffset, long tornTailBytes, long bytes) {}
 
   /** A log that a batch read is not there (its directory, or every segment, is gone). */
   private static CorruptReceiveLogException missing(String where, RequiredEnd required) {
@@ -119,40 +121,43 @@ public final class FileReceiveLog implements ReceiveLog {
   }
 
   /** What opening found: the segments with their indexes, where the records end, where the last is torn. */
-  private record Scan(List<Segment> segments, long endOffset, long maxTimestampMs, long lastValidEnd, long lastSize) {}
+  private record Scan(List<Segment> segments, long endOffset, long maxTimestampMs, long lastValidEnd, long lastSize,
+      long bytes) {}
 
-  private static Scan scan(Path dir, RequiredEnd required) throws IOException {
-    List<Path> files = Files.isDirectory(dir) ? segmentFiles(dir) : List.of();
+  private static Scan scan(CheckpointStorage storage, String dir, RequiredEnd required) throws IOException {
+    List<String> files = segmentFiles(storage, dir);
     if (files.isEmpty()) {
       if (required.offset() > 0) {
-        throw missing(dir.toString(), required);
+        throw missing(storage.nameOf(dir), required);
       }
-      return new Scan(List.of(), 0, Long.MIN_VALUE, MAGIC.length, MAGIC.length);
+      return new Scan(List.of(), 0, Long.MIN_VALUE, MAGIC.length, MAGIC.length, 0);
     }
     List<Segment> segments = new ArrayList<>();
     long offset = firstOffsetOf(files.get(0));
     long maxTimestampMs = Long.MIN_VALUE;
     long pos = MAGIC.length;
     long size = MAGIC.length;
+    long bytes = 0;
     for (int i = 0; i < files.size(); i++) {
-      Path file = files.get(i);
+      String file = files.get(i);
       boolean last = i == files.size() - 1;
       if (firstOffsetOf(file) != offset) {
-        throw new CorruptReceiveLogException("Receive log " + dir + " has a gap: segment " + file.getFileName()
+        throw new CorruptReceiveLogException("Receive log " + storage.nameOf(dir) + " has a gap: segment " + fileName(file)
             + " should start at record " + offset + ". A segment was removed by hand: restore it from a backup, or"
             + " start over with a new --checkpointLocation.");
       }
       Segment segment = new Segment(file, offset);
       segments.add(segment);
-      size = Files.size(file);
+      size = storage.length(file);
+      bytes += size;
       if (last && size < MAGIC.length) {
         pos = 0; // rolled to by a process that died before the header was written: no records yet
         size = 0;
         continue;
       }
-      checkMagic(file, size);
+      checkMagic(storage, file, size);
       pos = MAGIC.length;
-      try (FrameReader frames = new FrameReader(file, offset, MAGIC.length)) {
+      try (FrameReader frames = new FrameReader(storage, file, offset, MAGIC.length)) {
         for (LogRecord r = frames.next(size); r != null; r = frames.next(size)) {
           if ((r.offset() - segment.firstOffset) % INDEX_EVERY == 0) {
             segment.index.add(pos);
@@ -163,7 +168,7 @@ public final class FileReceiveLog implements ReceiveLog {
         }
       }
       if (pos < size && (!last || offset < required.offset())) {
-        throw new CorruptReceiveLogException("Receive log segment " + file + " is damaged at record " + offset
+        throw new CorruptReceiveLogException("Receive log segment " + storage.nameOf(file) + " is damaged at record " + offset
             + " (byte " + pos + "): the " + (size - pos) + " bytes from there are not a complete record, yet "
             + (last ? required.namedBy() + " records that a batch read the log up to record " + required.offset()
                 : "later segments follow it")
@@ -172,55 +177,49 @@ public final class FileReceiveLog implements ReceiveLog {
       }
     }
     if (offset < required.offset()) {
-      throw new CorruptReceiveLogException("Receive log " + dir + " ends at record " + offset + ", but "
+      throw new CorruptReceiveLogException("Receive log " + storage.nameOf(dir) + " ends at record " + offset + ", but "
           + required.namedBy() + " records that a batch read it up to record " + required.offset() + ": segments are"
           + " missing or were cut short. Those lines cannot be replayed and new input must not stand in for them:"
           + " restore the log from a backup, or start over with a new --checkpointLocation.");
     }
-    return new Scan(segments, offset, maxTimestampMs, pos, size);
+    return new Scan(segments, offset, maxTimestampMs, pos, size, bytes);
   }
 
-  /** Adopts a scan: opens the last segment for appending, truncating a torn tail (beyond every batch). */
+  /** Adopts a scan: opens the last segment for appending, cutting a torn tail (beyond every batch). */
   private void recover(Scan scan) throws IOException {
     if (scan.segments.isEmpty()) {
-      Path file = dir.resolve(segmentName(0));
+      String file = dir + "/" + segmentName(0);
+      out = storage.createSegment(file);
       segments.put(0L, new Segment(file, 0));
-      out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
       writeMagic(out);
-      endPosition = MAGIC.length;
       return;
     }
     scan.segments.forEach(s -> segments.put(s.firstOffset, s));
     Segment last = scan.segments.get(scan.segments.size() - 1);
-    out = FileChannel.open(last.file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    if (scan.lastSize == 0) {
-      out.truncate(0);
-      writeMagic(out);
-    } else if (scan.lastValidEnd < scan.lastSize) {
+    if (scan.lastSize > 0 && scan.lastValidEnd < scan.lastSize) {
       LOG.warn("Receive log {}: truncating a torn tail of {} bytes after record {} (written when the process died;"
-          + " beyond every batch the location recorded, so never counted)", last.file, scan.lastSize - scan.lastValidEnd,
-          scan.endOffset);
-      out.truncate(scan.lastValidEnd);
+          + " beyond every batch the location recorded, so never counted)", storage.nameOf(last.file),
+          scan.lastSize - scan.lastValidEnd, scan.endOffset);
     }
-    endPosition = Math.max(MAGIC.length, scan.lastValidEnd);
+    out = storage.appendTo(last.file, scan.lastSize == 0 ? 0 : scan.lastValidEnd);
+    if (scan.lastSize == 0) {
+      writeMagic(out);
+    }
     endOffset = scan.endOffset;
     maxTimestampMs = scan.maxTimestampMs;
   }
 
-  private static void writeMagic(FileChannel ch) throws IOException {
-    ByteBuffer magic = ByteBuffer.wrap(MAGIC);
-    while (magic.hasRemaining()) {
-      ch.write(magic, magic.position());
-    }
+  private static void writeMagic(CheckpointStorage.Segment segment) throws IOException {
+    segment.append(ByteBuffer.wrap(MAGIC));
   }
 
-  private static void checkMagic(Path file, long size) throws IOException {
+  private static void checkMagic(CheckpointStorage storage, String file, long size) throws IOException {
     byte[] magic = new byte[MAGIC.length];
-    try (InputStream in = Files.newInputStream(file)) {
+    try (InputStream in = storage.openRead(file, 0)) {
       if (size < MAGIC.length || in.readNBytes(magic, 0, MAGIC.length) < MAGIC.length || !Arrays.equals(magic, MAGIC)) {
-        throw new CorruptReceiveLogException("Receive log " + file + " does not start with the receive-log header: it"
-            + " is not a receive log, or its start is damaged. Restore it from a backup, or start over with a new"
-            + " --checkpointLocation.");
+        throw new CorruptReceiveLogException("Receive log " + storage.nameOf(file) + " does not start with the"
+            + " receive-log header: it is not a receive log, or its start is damaged. Restore it from a backup, or start"
+            + " over with a new --checkpointLocation.");
       }
     }
   }
@@ -229,14 +228,11 @@ public final class FileReceiveLog implements ReceiveLog {
    * Reads every complete record of the log in {@code dir} without opening it for writing (a
    * running query may be appending): for tools and tests. A torn tail ends the read.
    */
-  public static List<LogRecord> readAll(Path dir) throws IOException {
+  public static List<LogRecord> readAll(CheckpointStorage storage, String dir) throws IOException {
     List<LogRecord> records = new ArrayList<>();
-    if (!Files.isDirectory(dir)) {
-      return records;
-    }
-    for (Path file : segmentFiles(dir)) {
-      long size = Files.size(file);
-      try (FrameReader frames = new FrameReader(file, firstOffsetOf(file), MAGIC.length)) {
+    for (String file : segmentFiles(storage, dir)) {
+      long size = storage.length(file);
+      try (FrameReader frames = new FrameReader(storage, file, firstOffsetOf(file), MAGIC.length)) {
         for (LogRecord r = frames.next(size); r != null; r = frames.next(size)) {
           records.add(r);
         }
@@ -245,18 +241,21 @@ public final class FileReceiveLog implements ReceiveLog {
     return records;
   }
 
-  private static List<Path> segmentFiles(Path dir) throws IOException {
-    try (Stream<Path> files = Files.list(dir)) {
-      return files.filter(f -> f.getFileName().toString().matches("\\d{20}\\.log")).sorted().toList();
-    }
+  /** The log's segments, oldest first, as paths in the storage; empty if the log does not exist. */
+  private static List<String> segmentFiles(CheckpointStorage storage, String dir) throws IOException {
+    return storage.list(dir).stream().filter(n -> n.matches("\\d{20}\\.log")).map(n -> dir + "/" + n).toList();
   }
 
   private static String segmentName(long firstOffset) {
     return String.format("%020d.log", firstOffset);
   }
 
-  private static long firstOffsetOf(Path file) {
-    String name = file.getFileName().toString();
+  private static String fileName(String file) {
+    return file.substring(file.lastIndexOf('/') + 1);
+  }
+
+  private static long firstOffsetOf(String file) {
+    String name = fileName(file);
     return Long.parseLong(name.substring(0, name.length() - ".log".length()));
   }
 
@@ -267,9 +266,9 @@ public final class FileReceiveLog implements ReceiveLog {
     return (int) crc.getValue();
   }
 
-  /** The segment being written. */
-  public synchronized Path file() {
-    return segments.lastEntry().getValue().file;
+  /** The segment being written, as a person finds it. */
+  public synchronized String file() {
+    return storage.nameOf(segments.lastEntry().getValue().file);
   }
 
   @Override
@@ -293,7 +292,7 @@ public final class FileReceiveLog implements ReceiveLog {
    */
   @Override
   public synchronized void append(List<String> lines, long timestampMs) throws IOException {
-    if (endPosition >= segmentBytes && endOffset > segments.lastKey()) {
+    if (out.length() >= segmentBytes && endOffset > segments.lastKey()) {
       roll();
     }
     Segment segment = segments.lastEntry().getValue();
@@ -307,7 +306,7 @@ public final class FileReceiveLog implements ReceiveLog {
     ByteBuffer buf = ByteBuffer.allocate(total);
     List<Long> indexed = new ArrayList<>();
     long offset = endOffset;
-    long pos = endPosition;
+    long pos = out.length();
     for (byte[] b : payloads) {
       if ((offset - segment.firstOffset) % INDEX_EVERY == 0) {
         indexed.add(pos);
@@ -317,28 +316,15 @@ public final class FileReceiveLog implements ReceiveLog {
       pos += HEADER + b.length;
     }
     buf.flip();
-    long written = endPosition;
     try {
-      while (buf.hasRemaining()) {
-        written += out.write(buf, written);
-      }
+      out.append(buf); // all or nothing: a failed write is cut back to the last whole record
     } catch (IOException e) {
-      throw writeFailed(segment.file, e);
+      throw new ReceiveLogWriteException("Cannot append to receive log " + storage.nameOf(segment.file) + ": "
+          + LocalStorage.reason(e), e);
     }
     segment.index.addAll(indexed);
-    endPosition = written;
     maxTimestampMs = Math.max(maxTimestampMs, timestampMs);
     endOffset = offset; // publish only after the bytes are written
-  }
-
-  /** Cuts a failed write back to the last whole record and says which file could not be written. */
-  private IOException writeFailed(Path file, IOException e) {
-    try {
-      out.truncate(endPosition);
-    } catch (IOException truncateFailed) {
-      e.addSuppressed(truncateFailed); // a partial record stays past the end: the next open truncates it as torn
-    }
-    return new ReceiveLogWriteException("Cannot append to receive log " + file + ": " + LocalStorage.reason(e), e);
   }
 
   /**
@@ -347,32 +333,29 @@ public final class FileReceiveLog implements ReceiveLog {
    * current segment in place.
    */
   private void roll() throws IOException {
-    Path file = dir.resolve(segmentName(endOffset));
-    FileChannel next = null;
+    String file = dir + "/" + segmentName(endOffset);
+    CheckpointStorage.Segment next = null;
     try {
-      out.force(false);
-      next = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      out.sync();
+      next = storage.createSegment(file);
       writeMagic(next);
     } catch (IOException e) {
       if (next != null) {
         next.close();
-        Files.deleteIfExists(file);
+        storage.delete(file);
       }
-      throw new ReceiveLogWriteException("Cannot start receive log segment " + file + ": " + LocalStorage.reason(e), e);
+      throw new ReceiveLogWriteException("Cannot start receive log segment " + storage.nameOf(file) + ": "
+          + LocalStorage.reason(e), e);
     }
     out.close();
     out = next;
-    endPosition = MAGIC.length;
     segments.put(endOffset, new Segment(file, endOffset));
   }
 
   @Override
   public synchronized void sync() throws IOException {
-    if (!out.isOpen()) {
-      return; // closed by a stop: it was synced then
-    }
     try {
-      out.force(false);
+      out.sync();
     } catch (IOException e) {
       throw new ReceiveLogWriteException("Cannot force receive log " + file() + " to disk: " + LocalStorage.reason(e), e);
     }
@@ -383,11 +366,11 @@ public final class FileReceiveLog implements ReceiveLog {
     FileCursor cursor;
     synchronized (this) {
       if (fromOffset > endOffset) {
-        throw new IOException("Offset " + fromOffset + " is past the end of receive log " + dir + " (" + endOffset
+        throw new IOException("Offset " + fromOffset + " is past the end of receive log " + storage.nameOf(dir) + " (" + endOffset
             + " records): the checkpoint mark does not belong to this log.");
       }
       if (fromOffset < segments.firstKey()) {
-        throw new IOException("Record " + fromOffset + " of receive log " + dir + " was trimmed (the log starts at "
+        throw new IOException("Record " + fromOffset + " of receive log " + storage.nameOf(dir) + " was trimmed (the log starts at "
             + segments.firstKey() + "): the state to resume from is older than what the log keeps.");
       }
       Segment segment = segments.floorEntry(fromOffset).getValue();
@@ -398,7 +381,7 @@ public final class FileReceiveLog implements ReceiveLog {
         seekOffset = segment.firstOffset + (long) slot * INDEX_EVERY;
         seekPosition = segment.index.get(slot);
       }
-      cursor = new FileCursor(new FrameReader(segment.file, seekOffset, seekPosition));
+      cursor = new FileCursor(new FrameReader(storage, segment.file, seekOffset, seekPosition));
     }
     while (cursor.frames.offset < fromOffset) {
       cursor.next();
@@ -418,11 +401,12 @@ public final class FileReceiveLog implements ReceiveLog {
     }
     for (Segment segment : drop) {
       try {
-        Files.deleteIfExists(segment.file);
-        LOG.info("Receive log {}: trimmed segment {} (records below {} are in every retained checkpoint)", dir,
-            segment.file.getFileName(), offset);
+        storage.delete(segment.file);
+        LOG.info("Receive log {}: trimmed segment {} (records below {} are in every retained checkpoint)",
+            storage.nameOf(dir), fileName(segment.file), offset);
       } catch (IOException e) {
-        LOG.warn("Receive log {}: could not delete trimmed segment {}: {}", dir, segment.file, e.getMessage());
+        LOG.warn("Receive log {}: could not delete trimmed segment {}: {}", storage.nameOf(dir), segment.file,
+            e.getMessage());
       }
     }
   }
@@ -454,12 +438,13 @@ public final class FileReceiveLog implements ReceiveLog {
         // the end of this segment: the record is in the next one
       }
       if (r == null) {
-        Path nextFile = nextSegment(frames.offset);
+        String nextFile = nextSegment(frames.offset);
         if (nextFile == null) {
-          throw new IOException("Receive log " + dir + " ends before record " + frames.offset + " that it announced");
+          throw new IOException("Receive log " + storage.nameOf(dir) + " ends before record " + frames.offset
+              + " that it announced");
         }
         frames.close();
-        frames = new FrameReader(nextFile, frames.offset, MAGIC.length);
+        frames = new FrameReader(storage, nextFile, frames.offset, MAGIC.length);
         return next();
       }
       return r;
@@ -472,7 +457,7 @@ public final class FileReceiveLog implements ReceiveLog {
   }
 
   /** The segment starting at {@code offset}, if the log has rolled there. */
-  private synchronized Path nextSegment(long offset) {
+  private synchronized String nextSegment(long offset) {
     Segment s = segments.get(offset);
     return s == null ? null : s.file;
   }
@@ -482,18 +467,16 @@ public final class FileReceiveLog implements ReceiveLog {
    * checksum and what a torn tail looks like.
    */
   private static final class FrameReader implements Closeable {
-    private final Path file;
-    private final FileChannel ch;
+    private final String file;
     private final DataInputStream in;
     long offset;
     long position;
 
-    FrameReader(Path file, long offset, long position) throws IOException {
-      this.file = file;
-      this.ch = FileChannel.open(file, StandardOpenOption.READ);
+    FrameReader(CheckpointStorage storage, String file, long offset, long position) throws IOException {
+      this.file = storage.nameOf(file);
       this.offset = offset;
       this.position = position;
-      this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch.position(position)), 1 << 16));
+      this.in = new DataInputStream(new BufferedInputStream(storage.openRead(file, position), 1 << 16));
     }
 
     /** The next record wholly before byte {@code size}, or null at a torn tail or the end. */
@@ -527,7 +510,7 @@ public final class FileReceiveLog implements ReceiveLog {
 
     @Override
     public void close() throws IOException {
-      ch.close();
+      in.close();
     }
   }
 }

@@ -11,19 +11,31 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import dev.beamckpt.checkpoint.storage.CheckpointStorage;
+import dev.beamckpt.checkpoint.storage.LocalStorage;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FileReceiveLogTest {
-  @TempDir Path dir;
+  private static final String LOG = "sources/0";
+  @TempDir Path root;
+  private Path dir;
+  private CheckpointStorage storage;
+
+  @BeforeEach
+  void location() {
+    storage = new LocalStorage(root.toString(), root);
+    dir = root.resolve(LOG);
+  }
 
   @Test
   void recordsSurviveReopeningWithOffsetsAndTimestamps() throws IOException {
-    try (FileReceiveLog log = FileReceiveLog.open(dir)) {
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG)) {
       log.append(List.of("hello world", "héllo ✓"), 1_000);
       log.append(List.of(""), 2_000);
     }
-    try (FileReceiveLog log = FileReceiveLog.open(dir)) {
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG)) {
       assertEquals(3, log.endOffset());
       assertEquals(2_000, log.maxTimestampMs());
       assertEquals(List.of(new LogRecord(0, 1_000, "hello world"), new LogRecord(1, 1_000, "héllo ✓"),
@@ -31,19 +43,19 @@ class FileReceiveLogTest {
       log.append(List.of("more"), 3_000);
       assertEquals(List.of(new LogRecord(3, 3_000, "more")), readFrom(log, 3));
     }
-    assertEquals(4, FileReceiveLog.readAll(dir).size());
+    assertEquals(4, FileReceiveLog.readAll(storage, LOG).size());
   }
 
   @Test
   void cursorsSeekPastTheSparseIndex() throws IOException {
-    try (FileReceiveLog log = FileReceiveLog.open(dir)) {
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG)) {
       List<String> lines = new ArrayList<>();
       for (int i = 0; i < 5_000; i++) {
         lines.add("line " + i);
       }
       log.append(lines, 1);
     }
-    try (FileReceiveLog log = FileReceiveLog.open(dir); ReceiveLog.Cursor c = log.cursor(3_333)) {
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG); ReceiveLog.Cursor c = log.cursor(3_333)) {
       assertEquals("line 3333", c.next().line());
       assertThrows(IOException.class, () -> log.cursor(5_001), "a mark past the end belongs to another log");
     }
@@ -51,7 +63,7 @@ class FileReceiveLogTest {
 
   @Test
   void aTornTailIsTruncatedAndAppendsContinueAfterIt() throws IOException {
-    try (FileReceiveLog log = FileReceiveLog.open(dir)) {
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG)) {
       log.append(List.of("complete", "torn by a crash"), 1);
     }
     Path file = dir.resolve("00000000000000000000.log");
@@ -59,8 +71,8 @@ class FileReceiveLogTest {
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       f.setLength(size - 3);
     }
-    assertEquals(1, FileReceiveLog.readAll(dir).size(), "readers stop at the torn record");
-    try (FileReceiveLog log = FileReceiveLog.open(dir)) {
+    assertEquals(1, FileReceiveLog.readAll(storage, LOG).size(), "readers stop at the torn record");
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG)) {
       assertEquals(1, log.endOffset());
       log.append(List.of("next"), 2);
       assertEquals(List.of("complete", "next"), readFrom(log, 0).stream().map(LogRecord::line).toList());
@@ -69,7 +81,7 @@ class FileReceiveLogTest {
 
   @Test
   void aChecksumMismatchInsideTheLogIsNamedNotSkipped() throws IOException {
-    try (FileReceiveLog log = FileReceiveLog.open(dir)) {
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG)) {
       log.append(List.of("first", "second", "third"), 1);
     }
     Path file = dir.resolve("00000000000000000000.log");
@@ -77,15 +89,15 @@ class FileReceiveLogTest {
     int secondPayload = FileReceiveLog.MAGIC.length + FileReceiveLog.HEADER + "first".length() + FileReceiveLog.HEADER;
     bytes[secondPayload] ^= 0x20;
     Files.write(file, bytes);
-    IOException e = assertThrows(IOException.class, () -> FileReceiveLog.open(dir));
+    IOException e = assertThrows(IOException.class, () -> FileReceiveLog.open(storage, LOG));
     assertTrue(e.getMessage().contains(file + " is corrupt at record 1") && e.getMessage().contains("start over with a new --checkpointLocation"),
         e.getMessage());
   }
 
   @Test
   void aFileThatIsNotAReceiveLogIsRefused() throws IOException {
-    Files.writeString(dir.resolve("00000000000000000000.log"), "some other file");
-    IOException e = assertThrows(IOException.class, () -> FileReceiveLog.open(dir));
+    Files.writeString(Files.createDirectories(dir).resolve("00000000000000000000.log"), "some other file");
+    IOException e = assertThrows(IOException.class, () -> FileReceiveLog.open(storage, LOG));
     assertTrue(e.getMessage().contains("does not start with the receive-log header"), e.getMessage());
   }
 
@@ -95,7 +107,7 @@ class FileReceiveLogTest {
     for (int i = 0; i < 3_000; i++) {
       lines.add("line " + i);
     }
-    try (FileReceiveLog log = FileReceiveLog.open(dir, 4_096)) {
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG, 4_096)) {
       for (String line : lines) {
         log.append(List.of(line), 1);
       }
@@ -105,17 +117,17 @@ class FileReceiveLogTest {
     List<String> segments = segmentNames();
     assertTrue(segments.size() > 5, segments.toString());
     assertEquals("00000000000000000000.log", segments.get(0));
-    try (FileReceiveLog log = FileReceiveLog.open(dir, 4_096)) {
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG, 4_096)) {
       assertEquals(3_000, log.endOffset());
       log.append(List.of("after reopening"), 2);
       assertEquals("after reopening", readFrom(log, 3_000).get(0).line());
     }
-    assertEquals(3_001, FileReceiveLog.readAll(dir).size());
+    assertEquals(3_001, FileReceiveLog.readAll(storage, LOG).size());
   }
 
   @Test
   void trimmingDropsWholeSegmentsBelowTheOffsetOnly() throws IOException {
-    try (FileReceiveLog log = FileReceiveLog.open(dir, 4_096)) {
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG, 4_096)) {
       for (int i = 0; i < 2_000; i++) {
         log.append(List.of("line " + i), 1);
       }
@@ -129,7 +141,7 @@ class FileReceiveLogTest {
       assertEquals(1, segmentNames().size(), "the segment being written is never trimmed");
       log.append(List.of("still appending"), 2);
     }
-    try (FileReceiveLog log = FileReceiveLog.open(dir, 4_096)) {
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG, 4_096)) {
       assertEquals(2_001, log.endOffset());
       assertEquals("still appending", readFrom(log, 2_000).get(0).line());
     }
@@ -137,13 +149,13 @@ class FileReceiveLogTest {
 
   @Test
   void aMissingMiddleSegmentIsAGapNamedOnOpen() throws IOException {
-    try (FileReceiveLog log = FileReceiveLog.open(dir, 4_096)) {
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG, 4_096)) {
       for (int i = 0; i < 2_000; i++) {
         log.append(List.of("line " + i), 1);
       }
     }
     Files.delete(dir.resolve(segmentNames().get(2)));
-    IOException e = assertThrows(IOException.class, () -> FileReceiveLog.open(dir, 4_096));
+    IOException e = assertThrows(IOException.class, () -> FileReceiveLog.open(storage, LOG, 4_096));
     assertTrue(e.getMessage().contains("has a gap"), e.getMessage());
   }
 

@@ -7,7 +7,6 @@ import dev.beamckpt.checkpoint.adapter.CheckpointAdapter;
 import dev.beamckpt.checkpoint.execution.QueryExecution;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,15 +37,15 @@ public final class FlinkAdapter implements CheckpointAdapter {
 
   @Override
   public List<LocationDescription.Line> describeState(CheckpointLocation location) throws IOException {
-    Optional<Path> stateDir = stateDir(location);
-    List<FlinkRestorePoint> points = stateDir.isPresent() ? FlinkRestorePoint.all(stateDir.get()) : List.of();
+    Optional<String> stateUri = stateUri(location);
+    List<FlinkRestorePoint> points = stateUri.isPresent() ? FlinkRestorePoint.all(stateUri.get()) : List.of();
     if (points.isEmpty()) {
       return List.of();
     }
     List<String> newest = new ArrayList<>();
     for (FlinkRestorePoint p : points.subList(Math.max(0, points.size() - 5), points.size())) {
-      newest.add(p.relativeTo(stateDir.get().getParent()) + (p.isSavepoint() ? " (savepoint)" : "") + ", completed "
-          + Instant.ofEpochMilli(p.completedAtMs()) + ", " + LocationDescription.sizeOf(p.directory()));
+      newest.add(p.name() + (p.isSavepoint() ? " (savepoint)" : "") + ", completed "
+          + Instant.ofEpochMilli(p.completedAtMs()) + ", " + LocationDescription.human(p.bytes()));
     }
     return List.of(new LocationDescription.Line("Flink state",
         points.size() + " completed checkpoint(s)/savepoint(s), newest last:", newest));
@@ -54,15 +53,15 @@ public final class FlinkAdapter implements CheckpointAdapter {
 
   @Override
   public Optional<String> resumeNote(CheckpointLocation location, RecoveryPlan plan) throws IOException {
-    Optional<Path> stateDir = stateDir(location);
-    Optional<FlinkRestorePoint> latest = stateDir.isPresent() ? FlinkRestorePoint.latest(stateDir.get()) : Optional.empty();
-    return latest.map(p -> "on Flink the next run restores " + p.relativeTo(stateDir.get().getParent())
+    Optional<String> stateUri = stateUri(location);
+    Optional<FlinkRestorePoint> latest = stateUri.isPresent() ? FlinkRestorePoint.latest(stateUri.get()) : Optional.empty();
+    return latest.map(p -> "on Flink the next run restores " + p.name()
         + " and continues at batch " + (plan.lastCommitted() + 1));
   }
 
-  /** The location's state/ if it exists (describe creates nothing). */
-  private static Optional<Path> stateDir(CheckpointLocation location) throws IOException {
-    return location.storage().exists(CheckpointLocation.STATE)
-        ? Optional.of(location.storage().localDirectory(CheckpointLocation.STATE)) : Optional.empty();
+  /** The URI of the location's state/ if it has one (describe creates nothing). */
+  private static Optional<String> stateUri(CheckpointLocation location) throws IOException {
+    return location.storage().list(CheckpointLocation.STATE).isEmpty()
+        ? Optional.empty() : Optional.of(location.storage().runnerUri(CheckpointLocation.STATE));
   }
 }

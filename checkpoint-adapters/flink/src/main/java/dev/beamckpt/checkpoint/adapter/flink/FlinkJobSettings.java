@@ -33,7 +33,7 @@ import org.apache.beam.sdk.values.PValue;
 record FlinkJobSettings(String jobName, String restAddress, boolean local) {
   private static final Set<String> BACKENDS = Set.of("filesystem", "rocksdb");
 
-  static FlinkJobSettings apply(QuerySpec spec, Path stateDir, FlinkRestorePoint restore, String runId) throws IOException {
+  static FlinkJobSettings apply(QuerySpec spec, String stateUri, FlinkRestorePoint restore, String runId) throws IOException {
     FlinkPipelineOptions flink = spec.pipeline().getOptions().as(FlinkPipelineOptions.class);
     String jobName = spec.name() + "-" + runId.substring(0, 8);
     flink.setJobName(jobName);
@@ -48,19 +48,19 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
     if (flink.getParallelism() <= 0) {
       flink.setParallelism(1);
     }
-    if (stateDir != null) {
+    if (stateUri != null) {
       String backend = flink.getStateBackend() == null ? "filesystem" : flink.getStateBackend().toLowerCase(Locale.ROOT);
       if (!BACKENDS.contains(backend)) {
         throw new IllegalArgumentException("--stateBackend=" + flink.getStateBackend() + " is not a Flink state backend"
             + " Beam can checkpoint to a location: use filesystem (heap state) or rocksdb (state on local disk).");
       }
       flink.setStateBackend(backend);
-      if (flink.getStateBackendStoragePath() != null && !flink.getStateBackendStoragePath().equals(stateDir.toUri().toString())) {
+      if (flink.getStateBackendStoragePath() != null && !flink.getStateBackendStoragePath().equals(stateUri)) {
         throw new IllegalArgumentException("--stateBackendStoragePath=" + flink.getStateBackendStoragePath()
-            + " conflicts with --checkpointLocation, which keeps Flink's checkpoints in " + stateDir
+            + " conflicts with --checkpointLocation, which keeps Flink's checkpoints in " + stateUri
             + ". Leave --stateBackendStoragePath out.");
       }
-      flink.setStateBackendStoragePath(stateDir.toUri().toString());
+      flink.setStateBackendStoragePath(stateUri);
       flink.as(CheckpointOptions.class).setRecordFinalizedOffsets(true); // BatchCommitter reads them
       flink.as(CheckpointOptions.class).setReceiveLogRetention(flink.as(FlinkCheckpointOptions.class).getKeepReceiveLog()
           ? LogRetentions.KEEP_ALL : RestorePointRetentionProvider.NAME);
@@ -85,12 +85,12 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
       conf.add("rest.port: " + port);
       restAddress = "localhost:" + port;
       if (restore != null) {
-        conf.add("execution.savepoint.path: " + restore.directory().toUri());
+        conf.add("execution.savepoint.path: " + restore.directory());
       }
     } else {
       restAddress = master.replaceFirst("^https?://", "");
       if (restore != null) {
-        flink.setSavepointPath(restore.directory().toUri().toString());
+        flink.setSavepointPath(restore.directory().toString());
       }
       if (flink.getFilesToStage() == null) {
         flink.setFilesToStage(projectClassPath());

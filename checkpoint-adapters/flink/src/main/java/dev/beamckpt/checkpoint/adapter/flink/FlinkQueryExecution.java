@@ -17,7 +17,6 @@ import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.execution.QueryStatus;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,7 +47,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
   private static final long JOB_END_WAIT_MS = 30_000;
 
   private final CheckpointLocation location;
-  private final Path stateDir;
+  private final String stateUri;
   private final FlinkRestorePoint restore;
   private final FlinkJobSettings job;
   private final FlinkRest rest;
@@ -64,11 +63,11 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
   private long reportedBatch;
   private JsonNode lastCheckpoint = MissingNode.getInstance();
 
-  private FlinkQueryExecution(QuerySpec spec, CheckpointLocation location, Path stateDir, FlinkRestorePoint restore,
+  private FlinkQueryExecution(QuerySpec spec, CheckpointLocation location, String stateUri, FlinkRestorePoint restore,
       String runId, FlinkJobSettings job) {
     super(spec, location, runId, new QueryStatus("Submitting the Flink job", false, false));
     this.location = location;
-    this.stateDir = stateDir;
+    this.stateUri = stateUri;
     this.restore = restore;
     this.job = job;
     this.rest = new FlinkRest(job.restAddress());
@@ -79,10 +78,10 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
     CheckpointLocation location = spec.openLocation(); // a location of another pipeline is the first error to report
     try {
       FlinkJobSettings.refuseEventTimeWindows(spec);
-      Path stateDir = location != null ? location.storage().localDirectory(CheckpointLocation.STATE) : null;
-      FlinkRestorePoint restore = stateDir != null ? FlinkRestorePoint.latest(stateDir).orElse(null) : null;
-      FlinkJobSettings job = FlinkJobSettings.apply(spec, stateDir, restore, runId);
-      FlinkQueryExecution execution = new FlinkQueryExecution(spec, location, stateDir, restore, runId, job);
+      String stateUri = location != null ? location.storage().runnerUri(CheckpointLocation.STATE) : null;
+      FlinkRestorePoint restore = stateUri != null ? FlinkRestorePoint.latest(stateUri).orElse(null) : null;
+      FlinkJobSettings job = FlinkJobSettings.apply(spec, stateUri, restore, runId);
+      FlinkQueryExecution execution = new FlinkQueryExecution(spec, location, stateUri, restore, runId, job);
       execution.reportedBatch = location != null ? location.commits().latestBatchId().orElse(0L) : 0;
       try {
         if (job.local()) {
@@ -106,7 +105,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
 
   private void launch() {
     LOG.info("Query '{}': submitting its Flink job to {}{}", spec.name(), job.local() ? "Flink in this process" : rest.baseUrl(),
-        restore == null ? "" : ", to restore " + restore.relativeTo(stateDir.getParent()));
+        restore == null ? "" : ", to restore " + restore.name());
     Thread jobThread = new Thread(() -> {
       try {
         spec.pipeline().run().waitUntilFinish();
@@ -176,7 +175,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
       jobId = found.get();
       lock.notifyAll();
     }
-    String restored = restore == null ? null : restore.relativeTo(stateDir.getParent());
+    String restored = restore == null ? null : restore.name();
     if (location != null) {
       location.runs().append(new RunInfo(runId(), "FlinkRunner", System.currentTimeMillis(), LocalStorage.processDescription(),
           reportedBatch > 0 ? reportedBatch : -1, restored, jobId));
@@ -267,18 +266,18 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
       }
       return;
     }
-    String resumeFrom = restore == null ? "the start" : restore.relativeTo(stateDir.getParent());
+    String resumeFrom = restore == null ? "the start" : restore.name();
     if (location == null || !rest.allTasksRunning(id)) {
       rest.cancel(id);
       LOG.info("Query '{}': stopped while Flink job {} was starting; cancelled it (the next start resumes from {})",
           spec.name(), id, resumeFrom);
       return;
     }
-    String target = stateDir.resolve(FlinkRestorePoint.SAVEPOINTS).toUri().toString();
+    String target = stateUri + "/" + FlinkRestorePoint.SAVEPOINTS;
     try {
       String savepoint = rest.stopWithSavepoint(id, target, SAVEPOINT_TIMEOUT);
       LOG.info("Query '{}' stopped with savepoint {}", spec.name(), savepoint);
-      FlinkRestorePoint.pruneKeepingNewest(stateDir,
+      FlinkRestorePoint.pruneKeepingNewest(stateUri,
           spec.pipeline().getOptions().as(FlinkCheckpointOptions.class).getRetainedCheckpoints());
     } catch (IOException e) {
       LOG.warn("Query '{}': {}; cancelled the job instead, its last completed checkpoint stays in {}", spec.name(),

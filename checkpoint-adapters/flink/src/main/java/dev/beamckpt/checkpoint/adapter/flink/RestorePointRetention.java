@@ -2,7 +2,6 @@ package dev.beamckpt.checkpoint.adapter.flink;
 
 import dev.beamckpt.checkpoint.source.LogRetention;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -23,14 +22,14 @@ public final class RestorePointRetention implements LogRetention {
   private static final long RESCAN_MS = 2_000;
   private static final long MARGIN_MS = 1_000;
 
-  private final Path stateDir;
+  private final String stateUri;
   /** (finalized at ms, offset), both increasing. */
   private final Deque<long[]> finalized = new ArrayDeque<>();
   private long scannedAtMs = Long.MIN_VALUE;
   private long oldestRestorePointMs = Long.MIN_VALUE;
 
-  public RestorePointRetention(Path stateDir) {
-    this.stateDir = stateDir;
+  public RestorePointRetention(String stateUri) {
+    this.stateUri = stateUri;
   }
 
   @Override
@@ -42,10 +41,10 @@ public final class RestorePointRetention implements LogRetention {
     if (now - scannedAtMs >= RESCAN_MS) {
       scannedAtMs = now;
       try {
-        List<FlinkRestorePoint> points = FlinkRestorePoint.all(stateDir);
+        List<FlinkRestorePoint> points = FlinkRestorePoint.all(stateUri);
         oldestRestorePointMs = points.stream().mapToLong(FlinkRestorePoint::completedAtMs).min().orElse(Long.MIN_VALUE);
       } catch (IOException e) {
-        LOG.warn("Listing Flink restore points in {} (the receive log is not trimmed meanwhile): {}", stateDir, e.getMessage());
+        LOG.warn("Listing Flink restore points in {} (the receive log is not trimmed meanwhile): {}", stateUri, e.getMessage());
         oldestRestorePointMs = Long.MIN_VALUE;
       }
     }

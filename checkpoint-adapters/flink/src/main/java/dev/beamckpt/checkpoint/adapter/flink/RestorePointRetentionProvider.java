@@ -17,6 +17,6 @@ public final class RestorePointRetentionProvider implements LogRetentionProvider
 
   @Override
   public LogRetention create(CheckpointStorage location) throws IOException {
-    return new RestorePointRetention(location.localDirectory(CheckpointLocation.STATE));
+    return new RestorePointRetention(location.runnerUri(CheckpointLocation.STATE));
   }
 }

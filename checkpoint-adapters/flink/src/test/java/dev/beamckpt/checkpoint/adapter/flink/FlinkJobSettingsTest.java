@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.execution.Trigger;
+import dev.beamckpt.checkpoint.storage.LocalStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,11 @@ class FlinkJobSettingsTest {
   private static final String RUN = "0123456789abcdef";
   @TempDir Path location;
 
+  /** The URI the location's storage gives Flink for its state/. */
+  private String state() throws java.io.IOException {
+    return LocalStorage.at(location).runnerUri("state");
+  }
+
   private static QuerySpec spec(String... args) {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
     return new QuerySpec(p, "wordcount", null, 100, Trigger.processingTime(Duration.ofSeconds(10)), null);
@@ -33,18 +39,18 @@ class FlinkJobSettingsTest {
   @Test
   void inProcessRestoreGoesThroughAGeneratedConfigDirectory() throws Exception {
     QuerySpec spec = spec("--runner=FlinkRunner", "--flinkMaster=[local]");
-    FlinkRestorePoint restore = new FlinkRestorePoint(location.resolve("state/job/chk-4"), 0);
-    FlinkJobSettings job = FlinkJobSettings.apply(spec, location.resolve("state"), restore, RUN);
+    FlinkRestorePoint restore = new FlinkRestorePoint("state/job/chk-4", location.resolve("state/job/chk-4").toUri(), 0);
+    FlinkJobSettings job = FlinkJobSettings.apply(spec, state(), restore, RUN);
 
     FlinkPipelineOptions flink = spec.pipeline().getOptions().as(FlinkPipelineOptions.class);
     String conf = Files.readString(Path.of(flink.getFlinkConfDir(), "flink-conf.yaml"));
-    assertTrue(conf.contains("execution.savepoint.path: " + restore.directory().toUri()), conf);
+    assertTrue(conf.contains("execution.savepoint.path: " + restore.directory()), conf);
     assertTrue(conf.contains("state.checkpoints.num-retained: 3"), conf);
     assertTrue(conf.contains("rest.port: " + job.restAddress().split(":")[1]), conf);
     assertEquals("wordcount-01234567", flink.getJobName());
     assertEquals(10_000, flink.getCheckpointingInterval(), "checkpoints every trigger interval");
     assertEquals("filesystem", flink.getStateBackend());
-    assertEquals(location.resolve("state").toUri().toString(), flink.getStateBackendStoragePath());
+    assertEquals(state(), flink.getStateBackendStoragePath());
     assertTrue(flink.getRetainExternalizedCheckpointsOnCancellation());
     assertTrue(ExperimentalOptions.hasExperiment(flink, "use_sdf_read"));
   }
@@ -53,12 +59,12 @@ class FlinkJobSettingsTest {
   void remoteRestoreUsesSavepointPath() throws Exception {
     QuerySpec spec = spec("--runner=FlinkRunner", "--flinkMaster=localhost:8081", "--stateBackend=rocksdb",
         "--checkpointingInterval=2000");
-    FlinkRestorePoint restore = new FlinkRestorePoint(location.resolve("state/savepoints/savepoint-1"), 0);
-    FlinkJobSettings job = FlinkJobSettings.apply(spec, location.resolve("state"), restore, RUN);
+    FlinkRestorePoint restore = new FlinkRestorePoint("state/savepoints/savepoint-1", location.resolve("state/savepoints/savepoint-1").toUri(), 0);
+    FlinkJobSettings job = FlinkJobSettings.apply(spec, state(), restore, RUN);
 
     FlinkPipelineOptions flink = spec.pipeline().getOptions().as(FlinkPipelineOptions.class);
     assertEquals("localhost:8081", job.restAddress());
-    assertEquals(restore.directory().toUri().toString(), flink.getSavepointPath());
+    assertEquals(restore.directory().toString(), flink.getSavepointPath());
     assertEquals("rocksdb", flink.getStateBackend());
     assertEquals(2000, flink.getCheckpointingInterval(), "an explicit interval wins over the trigger");
   }
@@ -78,10 +84,10 @@ class FlinkJobSettingsTest {
   @Test
   void unsupportedBackendAndForeignStoragePathAreRefused() {
     IllegalArgumentException backend = assertThrows(IllegalArgumentException.class, () -> FlinkJobSettings.apply(
-        spec("--runner=FlinkRunner", "--stateBackend=hashmap"), location.resolve("state"), null, RUN));
+        spec("--runner=FlinkRunner", "--stateBackend=hashmap"), state(), null, RUN));
     assertTrue(backend.getMessage().contains("use filesystem (heap state) or rocksdb"), backend.getMessage());
     IllegalArgumentException path = assertThrows(IllegalArgumentException.class, () -> FlinkJobSettings.apply(
-        spec("--runner=FlinkRunner", "--stateBackendStoragePath=file:///elsewhere"), location.resolve("state"), null, RUN));
+        spec("--runner=FlinkRunner", "--stateBackendStoragePath=file:///elsewhere"), state(), null, RUN));
     assertTrue(path.getMessage().contains("Leave --stateBackendStoragePath out"), path.getMessage());
   }
 }

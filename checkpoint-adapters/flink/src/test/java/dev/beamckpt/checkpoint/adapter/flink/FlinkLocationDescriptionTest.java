@@ -29,7 +29,7 @@ class FlinkLocationDescriptionTest {
       loc.offsets().add(1, new OffsetSeq(40, 4, List.of(new SourceOffset("0", 4))));
       loc.commits().add(1, new CommitMetadata(0, 1, 4, 3));
       loc.runs().append(new RunInfo("r1", "FlinkRunner", 0, "1@host", 1, "state/savepoints/savepoint-ab-1", "job2"));
-      try (FileReceiveLog log = FileReceiveLog.open(loc.sourceDirectory("0"))) {
+      try (FileReceiveLog log = FileReceiveLog.open(loc.storage(), CheckpointLocation.sourcePath("0"))) {
         log.append(List.of("a", "b", "c", "d"), 1);
       }
     }

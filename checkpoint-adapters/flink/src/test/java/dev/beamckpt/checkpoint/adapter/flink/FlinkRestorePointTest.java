@@ -37,10 +37,11 @@ class FlinkRestorePointTest {
     point("job2/chk-10", 4000, false); // in progress: no _metadata yet
     Files.createDirectories(state.resolve("job2/shared"));
 
-    assertEquals(state.resolve("job2/chk-9"), FlinkRestorePoint.latest(state).orElseThrow().directory());
+    assertEquals(state.resolve("job2/chk-9"), Path.of(FlinkRestorePoint.latest(uri(state)).orElseThrow().directory()));
     assertEquals(List.of("state/job1/chk-3", "state/savepoints/savepoint-ab-1", "state/job2/chk-9"),
-        FlinkRestorePoint.all(state).stream().map(p -> p.relativeTo(state.getParent())).toList());
-    assertTrue(FlinkRestorePoint.all(state).get(1).isSavepoint());
+        FlinkRestorePoint.all(uri(state)).stream().map(FlinkRestorePoint::name).toList());
+    assertTrue(FlinkRestorePoint.all(uri(state)).get(1).isSavepoint());
+    assertEquals(1, FlinkRestorePoint.all(uri(state)).get(0).bytes(), "the size of its files");
   }
 
   @Test
@@ -51,15 +52,20 @@ class FlinkRestorePointTest {
     point("job2/chk-9", 3000, true);
     point("savepoints/savepoint-cd-2", 4000, true);
 
-    FlinkRestorePoint.pruneKeepingNewest(state, 2);
+    FlinkRestorePoint.pruneKeepingNewest(uri(state), 2);
 
     assertEquals(List.of(state.resolve("job2/chk-9"), state.resolve("savepoints/savepoint-cd-2")),
-        FlinkRestorePoint.all(state).stream().map(FlinkRestorePoint::directory).toList());
+        FlinkRestorePoint.all(uri(state)).stream().map(p -> Path.of(p.directory())).toList());
     assertFalse(Files.exists(state.resolve("job1")), "a job directory without checkpoints goes too");
   }
 
   @Test
   void noStateMeansNoRestorePoint() throws Exception {
-    assertTrue(FlinkRestorePoint.latest(state.resolve("absent")).isEmpty());
+    assertTrue(FlinkRestorePoint.latest(uri(state.resolve("absent"))).isEmpty());
+  }
+
+  /** The state directory as the location's storage gives it to Flink. */
+  private static String uri(Path dir) {
+    return dir.toUri().toString().replaceAll("/+$", "");
   }
 }
