@@ -3,11 +3,10 @@ package dev.beamckpt.sdk;
 import dev.beamckpt.checkpoint.adapter.CheckpointAdapter;
 import dev.beamckpt.checkpoint.adapter.CheckpointAdapters;
 import dev.beamckpt.checkpoint.execution.BatchCommitter;
+import dev.beamckpt.checkpoint.execution.BatchSink;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
+import dev.beamckpt.checkpoint.execution.ResultSteps;
 import dev.beamckpt.checkpoint.execution.Trigger;
-import dev.beamckpt.checkpoint.source.LoggedSource;
-import dev.beamckpt.checkpoint.source.LoggedSources;
-import dev.beamckpt.checkpoint.storage.Storages;
 import dev.beamckpt.sdk.sink.ConsoleSink;
 import dev.beamckpt.sdk.sink.Sink;
 import dev.beamckpt.sdk.table.ResultTable;
@@ -88,43 +87,50 @@ public final class WriteStream<K, V> {
     validate(name, mode, results.getWindowingStrategy());
 
     CheckpointAdapter adapter = CheckpointAdapters.forOptions(options);
-    if (adapter.resultTableInRunnerState()) {
-      results.apply("WriteStream to " + sink.description(),
-          new StatefulResultTable<>(mode, batchInterval(trigger, name), sink, columns, committer(options)));
-      return new StreamingQuery(adapter.start(new QuerySpec(results.getPipeline(), name, options.getCheckpointLocation(),
-          options.getMinBatchesToRetain(), trigger, null)));
-    }
-    String tableKey = name + "-" + UUID.randomUUID();
-    ResultTable table = new ResultTable(mode);
-    ResultTables.register(tableKey, table);
-    results.apply("WriteStream to " + sink.description(), ParDo.of(new ResultTableFn<>(tableKey)));
-    QuerySpec spec = new QuerySpec(results.getPipeline(), name, options.getCheckpointLocation(),
-        options.getMinBatchesToRetain(), trigger,
-        new TableBatchSink(table, sink, mode, columns, results.getWindowingStrategy().getWindowFn()));
+    QuerySpec query = new QuerySpec(results.getPipeline(), name, options.getCheckpointLocation(),
+        options.getMinBatchesToRetain(), trigger, null);
+    Steps steps = new Steps(name, mode);
+    QuerySpec spec = query.withSink(adapter.applyResultSteps(query, steps));
     try {
       return new StreamingQuery(adapter.start(spec));
     } catch (IOException | RuntimeException e) {
-      ResultTables.remove(tableKey);
+      steps.discard();
       throw e;
     }
   }
 
-  /** Where the result table lives in runner state, a batch at most every runner interval. */
-  private static Duration batchInterval(Trigger trigger, String name) {
-    if (trigger.isAvailableNow()) {
-      throw new IllegalArgumentException("Query '" + name + "': --trigger=availableNow needs the Direct runner;"
-          + " on this runner the query runs until stopped. Use a processing-time trigger, e.g. --trigger=\"10 seconds\".");
-    }
-    return Duration.millis(trigger.runnerInterval().toMillis());
-  }
+  /** Builds the result steps where the runner's adapter wants the table. */
+  private final class Steps implements ResultSteps {
+    private final String name;
+    private final OutputMode mode;
+    private String tableKey;
 
-  private BatchCommitter committer(StreamingQueryOptions options) {
-    if (options.getCheckpointLocation() == null) {
-      return null;
+    Steps(String name, OutputMode mode) {
+      this.name = name;
+      this.mode = mode;
     }
-    List<String> sourceIds = LoggedSources.in(results.getPipeline()).stream().map(LoggedSource::sourceId).toList();
-    return new BatchCommitter(Storages.forLocation(options.getCheckpointLocation()).uri(), sourceIds,
-        options.getMinBatchesToRetain());
+
+    @Override
+    public BatchSink tableInDriver() {
+      tableKey = name + "-" + UUID.randomUUID();
+      ResultTable table = new ResultTable(mode);
+      ResultTables.register(tableKey, table);
+      results.apply("WriteStream to " + sink.description(), ParDo.of(new ResultTableFn<>(tableKey)));
+      return new TableBatchSink(table, sink, mode, columns, results.getWindowingStrategy().getWindowFn());
+    }
+
+    @Override
+    public void tableInRunnerState(java.time.Duration batchInterval, BatchCommitter committer) {
+      results.apply("WriteStream to " + sink.description(),
+          new StatefulResultTable<>(mode, Duration.millis(batchInterval.toMillis()), sink, columns, committer));
+    }
+
+    /** The query did not start: its table in this JVM goes. */
+    void discard() {
+      if (tableKey != null) {
+        ResultTables.remove(tableKey);
+      }
+    }
   }
 
   private static void validate(String name, OutputMode mode, WindowingStrategy<?, ?> strategy) {

@@ -80,7 +80,7 @@ public final class LocationDescription {
         OffsetSeq seq = loc.offsets().get(last).orElseThrow();
         StringBuilder ends = new StringBuilder();
         for (SourceOffset s : seq.sources()) {
-          ends.append("source ").append(s.source()).append(" up to record ").append(s.endOffset()).append("; ");
+          ends.append("source ").append(s.source()).append(' ').append(s.describe()).append("; ");
         }
         line(sb, "Last offsets", "batch " + last + (commitIds.contains(last) ? "" : " (planned, not committed)") + ": " + ends
             + "watermark " + (seq.batchWatermarkMs() == Long.MIN_VALUE ? "none" : Instant.ofEpochMilli(seq.batchWatermarkMs())));

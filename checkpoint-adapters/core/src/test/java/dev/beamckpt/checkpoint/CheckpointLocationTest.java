@@ -178,6 +178,6 @@ class CheckpointLocationTest {
   }
 
   static OffsetSeq batch(long end) {
-    return new OffsetSeq(end * 10, end, List.of(new SourceOffset("0", end)));
+    return new OffsetSeq(end * 10, end, List.of(SourceOffset.ofLog("0", end)));
   }
 }

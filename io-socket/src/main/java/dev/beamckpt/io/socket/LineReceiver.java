@@ -1,9 +1,8 @@
 package dev.beamckpt.io.socket;
 
-import dev.beamckpt.checkpoint.source.BatchGate;
-import dev.beamckpt.checkpoint.source.FinalizedOffsets;
-import dev.beamckpt.checkpoint.source.SourceChannel;
+import dev.beamckpt.checkpoint.source.LogChannel;
 import dev.beamckpt.checkpoint.source.LogRetention;
+import dev.beamckpt.checkpoint.source.Receiver;
 import dev.beamckpt.checkpoint.source.log.ReceiveLog;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import java.io.IOException;
@@ -27,33 +26,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Connects to a line server as a client (like Spark's socket source) and appends every received
- * line to the receive log before any reader can emit it. One per source per JVM, shared by every
- * reader the runner creates, so closing and re-creating readers never drops a connection.
+ * Connects to a line server as a client (like Spark's socket source) and hands every received
+ * line to the source's {@link LogChannel}, which logs it before any reader can emit it. One per
+ * source per JVM, shared by every reader the runner creates, so closing and re-creating readers
+ * never drops a connection. Only the socket is this class's: the log, its gate and its waiting
+ * out a full disk are the channel's.
  *
  * <p>Bad input never stops the stream: malformed UTF-8 is decoded with U+FFFD replacement
  * characters, overlong lines follow the configured policy; both are counted and logged. A vanished
  * server is retried with exponential backoff, and the status says so.
  */
-final class LineReceiver {
+final class LineReceiver implements Receiver {
   private static final Logger LOG = LoggerFactory.getLogger(LineReceiver.class);
   private static final int CONNECT_TIMEOUT_MS = 5000;
   /** Reads wake up this often so a stop drains what arrived and exits promptly. */
   private static final int READ_POLL_MS = 200;
   /** How long a stop keeps reading after asking the server to end the stream. */
   private static final long DRAIN_MS = 5000;
-  /** How often a receiver whose log cannot be written tries again. */
-  private static final long STORAGE_RETRY_MS = 1000;
   /** A lost connection is announced once it stays lost this long (an ending stdin stream closes at once). */
   private static final long ANNOUNCE_LOST_AFTER_MS = 2000;
 
   private final SocketConfig config;
-  private final ReceiveLog log;
-  private final LogRetention retention;
-  private final CheckpointStorage finalizedTo;
-  /** The last finalized offset recorded in the location (finalizations come from the runner, one at a time). */
-  private volatile long recordedFinalized = -1;
-  private final BatchGate gate = new BatchGate();
+  private final LogChannel channel;
   private final Thread thread;
   private final AtomicLong lines = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
@@ -65,13 +59,10 @@ final class LineReceiver {
 
   private volatile boolean running = true;
   private volatile long stopRequestedNanos;
-  private volatile boolean storageFailing;
   private final AtomicBoolean stopped = new AtomicBoolean();
   private volatile Socket socket;
   private volatile String status;
   private volatile boolean endOfInput;
-  private volatile long lastRecordNanos = System.nanoTime();
-  private long lastTimestampMs = Long.MIN_VALUE;
 
   LineReceiver(SocketConfig config, ReceiveLog log) {
     this(config, log, LogRetention.finalizedOnly());
@@ -84,46 +75,25 @@ final class LineReceiver {
   /** @param finalizedTo the location where finalized offsets are recorded, or null where no one reads them */
   LineReceiver(SocketConfig config, ReceiveLog log, LogRetention retention, CheckpointStorage finalizedTo) {
     this.config = config;
-    this.log = log;
-    this.retention = retention;
-    this.finalizedTo = finalizedTo;
+    this.channel = new LogChannel(config.sourceId(), config.address(), log, config.watermarkDelayMs(), retention,
+        finalizedTo);
     this.status = "connecting to " + config.address();
     this.thread = new Thread(this::run, "socket-receiver-" + config.sourceId() + "-" + config.address());
     thread.setDaemon(true);
   }
 
-  LineReceiver start() {
+  @Override
+  public void start() {
     thread.start();
-    return this;
+  }
+
+  @Override
+  public LogChannel channel() {
+    return channel;
   }
 
   ReceiveLog log() {
-    return log;
-  }
-
-  /**
-   * The runner finalized a checkpoint mark at {@code offset}: record it in the location for whoever
-   * commits batches, and trim the log as its retention allows.
-   */
-  void finalized(long offset) {
-    if (finalizedTo != null && offset > recordedFinalized) { // a checkpoint of an idle stream finalizes the same offset
-      recordedFinalized = offset;
-      try {
-        FinalizedOffsets.record(finalizedTo, config.sourceId(), offset);
-      } catch (IOException e) {
-        LOG.warn("Source {}: recording finalized offset {} in {}: {}", config.sourceId(), offset, finalizedTo.uri(),
-            e.getMessage());
-      }
-    }
-    retention.trimBelow(offset).ifPresent(log::trimBefore);
-  }
-
-  BatchGate gate() {
-    return gate;
-  }
-
-  SocketConfig config() {
-    return config;
+    return channel.log();
   }
 
   private void run() {
@@ -266,37 +236,13 @@ final class LineReceiver {
   }
 
   /**
-   * Appends received lines, waiting while the log cannot be written (a full disk): the receiver
-   * reads nothing more meanwhile, so what the server sends stays in the connection, and the lines
-   * already read are kept until they are stored. Only a stop while the log still cannot be
-   * written loses them, and says how many.
+   * Logs received lines through the channel, which waits while the log cannot be written (a full
+   * disk): nothing more is read meanwhile, so what the server sends stays in the connection. Only a
+   * stop that outlasts the drain while the log still cannot be written gives them up.
    */
   private void appendDurably(List<String> received) {
-    while (true) {
-      try {
-        appendLines(received);
-        if (storageFailing) {
-          storageFailing = false;
-          status = "connected to " + config.address();
-          LOG.warn("Source {}: the receive log can be written again; reading {} again", config.sourceId(), config.address());
-        }
-        return;
-      } catch (IOException e) {
-        if (!storageFailing) {
-          storageFailing = true;
-          LOG.error("Source {}: {}. Stopped reading {} until the log can be written: the server keeps what it has not"
-              + " sent, and the {} line(s) already read are kept in memory. Free space (or fix access) where the"
-              + " checkpoint location is; the query continues by itself.", config.sourceId(), e.getMessage(),
-              config.address(), received.size());
-        }
-        status = "waiting for storage (" + e.getMessage() + ")";
-        if (!running && System.nanoTime() - stopRequestedNanos > DRAIN_MS * 1_000_000) {
-          LOG.error("Source {}: stopped while the receive log could not be written; {} line(s) read from {} were not"
-              + " stored and are lost", config.sourceId(), received.size(), config.address());
-          return;
-        }
-        sleep(STORAGE_RETRY_MS);
-      }
+    if (channel.append(received, () -> !running && System.nanoTime() - stopRequestedNanos > DRAIN_MS * 1_000_000)) {
+      lines.addAndGet(received.size());
     }
   }
 
@@ -325,45 +271,32 @@ final class LineReceiver {
     }
   }
 
-  /** Ingestion time is taken under the same lock as {@link #snapshot}, so no later line is older. */
-  private synchronized void appendLines(List<String> received) throws IOException {
-    long ts = Math.max(lastTimestampMs, System.currentTimeMillis());
-    log.append(received, ts);
-    lastTimestampMs = ts;
-    lastRecordNanos = System.nanoTime();
-    lines.addAndGet(received.size());
-  }
-
-  synchronized SourceChannel.Snapshot snapshot() {
-    long now = Math.max(lastTimestampMs, System.currentTimeMillis());
-    return new SourceChannel.Snapshot(log.endOffset(), now - config.watermarkDelayMs(), log.maxTimestampMs());
-  }
-
-  boolean endOfInput() {
+  @Override
+  public boolean endOfInput() {
     return endOfInput;
   }
 
-  long quietMillis() {
-    return (System.nanoTime() - lastRecordNanos) / 1_000_000;
+  @Override
+  public String status() {
+    String problem = channel.storageProblem();
+    return problem != null ? "waiting for storage (" + problem + ")" : status;
   }
 
-  String status() {
-    return status;
-  }
-
-  Map<String, Long> metrics() {
+  @Override
+  public Map<String, Long> metrics() {
     Map<String, Long> m = new LinkedHashMap<>();
     m.put("linesReceived", lines.get());
     m.put("bytesReceived", bytes.get());
     m.put("malformedLines", malformedLines.get());
     m.put("overlongLines", overlongLines.get());
     m.put("reconnects", reconnects.get());
-    m.put("logRecords", log.endOffset());
+    m.put("logRecords", channel.log().endOffset());
     return m;
   }
 
   /** Stops reading after draining what the connection holds (see {@link #readLines}), then closes the log. */
-  void stop() throws IOException {
+  @Override
+  public void stop() throws IOException {
     if (!stopped.compareAndSet(false, true)) {
       return;
     }
@@ -384,13 +317,7 @@ final class LineReceiver {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    synchronized (this) {
-      try {
-        log.sync();
-      } finally {
-        log.close();
-      }
-    }
+    channel.close();
     status = "stopped";
   }
 }

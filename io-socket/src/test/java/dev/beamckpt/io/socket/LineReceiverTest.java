@@ -199,7 +199,8 @@ class LineReceiverTest {
 
   private LineReceiver receiver(int port, int maxLineBytes, OverlongLinePolicy policy, ReceiveLog log) {
     SocketConfig config = new SocketConfig("127.0.0.1", port, "0", 0, maxLineBytes, policy, 200, true);
-    LineReceiver r = new LineReceiver(config, log).start();
+    LineReceiver r = new LineReceiver(config, log);
+    r.start();
     open.add(r::stop);
     return r;
   }

@@ -3,8 +3,10 @@ package dev.beamckpt.checkpoint.adapter;
 import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.LocationDescription;
 import dev.beamckpt.checkpoint.RecoveryPlan;
+import dev.beamckpt.checkpoint.execution.BatchSink;
 import dev.beamckpt.checkpoint.execution.QueryExecution;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
+import dev.beamckpt.checkpoint.execution.ResultSteps;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -20,12 +22,16 @@ public interface CheckpointAdapter {
   boolean supports(Class<? extends PipelineRunner<?>> runner);
 
   /**
-   * Whether the runner checkpoints the query's result table and delivers batches itself, from
-   * inside the pipeline (Flink); if not, a driver in this JVM rebuilds the table by replay and
-   * delivers batches to {@link QuerySpec#sink()} (Direct).
+   * Gives the query its result steps, refusing what this runner cannot run before anything is
+   * submitted; returns the sink a driver delivers batches to, or null where the pipeline delivers
+   * them itself. By default a driver in this JVM rebuilds the table by replay and delivers batches
+   * (Direct); a runner that checkpoints the table in its own state delivers from inside the job
+   * (Flink).
+   *
+   * @param spec the query, its sink not yet chosen
    */
-  default boolean resultTableInRunnerState() {
-    return false;
+  default BatchSink applyResultSteps(QuerySpec spec, ResultSteps steps) {
+    return steps.tableInDriver();
   }
 
   /** Validates, restores and starts the query; fails before anything runs if it cannot resume. */

@@ -1,9 +1,12 @@
 package dev.beamckpt.checkpoint.execution;
 
 import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.source.LoggedSources;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +20,9 @@ import org.slf4j.LoggerFactory;
 public abstract class AbstractQueryExecution implements QueryExecution {
   private static final Logger LOG = LoggerFactory.getLogger(AbstractQueryExecution.class);
   protected final QuerySpec spec;
-  protected final ProgressHistory recent = new ProgressHistory();
+  protected final ProgressReporter progress;
+  /** Each source's description by id, for status and progress. */
+  protected final Map<String, String> sourceDescriptions;
   protected volatile QueryStatus status;
   protected volatile Throwable failure;
   private final String id;
@@ -30,6 +35,10 @@ public abstract class AbstractQueryExecution implements QueryExecution {
     this.id = location != null ? location.metadata().id() : runId;
     this.runId = runId;
     this.status = initial;
+    Map<String, String> descriptions = new LinkedHashMap<>();
+    LoggedSources.in(spec.pipeline()).forEach(s -> descriptions.put(s.sourceId(), s.description()));
+    this.sourceDescriptions = descriptions;
+    this.progress = new ProgressReporter(id, runId, spec.name(), descriptions);
   }
 
   /** The query has ended: stop() and awaitTermination() return. */
@@ -96,12 +105,12 @@ public abstract class AbstractQueryExecution implements QueryExecution {
 
   @Override
   public Optional<QueryProgress> lastProgress() {
-    return recent.last();
+    return progress.last();
   }
 
   @Override
   public List<QueryProgress> recentProgress() {
-    return recent.all();
+    return progress.all();
   }
 
   @Override

@@ -5,6 +5,9 @@ import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.SourceOffset;
 import dev.beamckpt.checkpoint.source.FinalizedOffsets;
+import dev.beamckpt.checkpoint.source.LoggedSource;
+import dev.beamckpt.checkpoint.source.LoggedSources;
+import dev.beamckpt.checkpoint.storage.Storages;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -24,6 +27,15 @@ public final class BatchCommitter implements Serializable {
   private final int minBatchesToRetain;
   /** Opened once per task (reading the metadata), not per batch. */
   private transient CheckpointLocation location;
+
+  /** The committer of a query's batches, or null if the query has no location. */
+  public static BatchCommitter forQuery(QuerySpec spec) {
+    if (spec.checkpointLocation() == null) {
+      return null;
+    }
+    List<String> sourceIds = LoggedSources.in(spec.pipeline()).stream().map(LoggedSource::sourceId).toList();
+    return new BatchCommitter(Storages.forLocation(spec.checkpointLocation()).uri(), sourceIds, spec.minBatchesToRetain());
+  }
 
   public BatchCommitter(String locationUri, List<String> sourceIds, int minBatchesToRetain) {
     this.locationUri = locationUri;
@@ -59,7 +71,7 @@ public final class BatchCommitter implements Serializable {
     for (String sid : sourceIds) {
       long before = previous != null ? previous.endOffset(sid) : 0;
       long end = Math.max(before, FinalizedOffsets.get(location.storage(), sid).orElse(before));
-      ends.add(new SourceOffset(sid, end));
+      ends.add(SourceOffset.ofLog(sid, end));
       inputRows += end - before;
     }
     location.offsets().add(batchId, new OffsetSeq(Long.MIN_VALUE, batchTimestampMs, ends));

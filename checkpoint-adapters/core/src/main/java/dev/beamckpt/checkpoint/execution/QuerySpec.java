@@ -10,10 +10,15 @@ import org.apache.beam.sdk.Pipeline;
 /**
  * Everything an adapter needs to run a query: the pipeline (with its sink applied), how to name
  * it, where to checkpoint (null: nowhere), when to trigger, and the sink to deliver batches to
- * (null when the pipeline delivers them itself, see {@code CheckpointAdapter#resultTableInRunnerState}).
+ * (null when the pipeline delivers them itself, see {@code CheckpointAdapter#applyResultSteps}).
  */
 public record QuerySpec(
     Pipeline pipeline, String name, String checkpointLocation, int minBatchesToRetain, Trigger trigger, BatchSink sink) {
+
+  /** This query delivering its batches to {@code batchSink}. */
+  public QuerySpec withSink(BatchSink batchSink) {
+    return new QuerySpec(pipeline, name, checkpointLocation, minBatchesToRetain, trigger, batchSink);
+  }
 
   /**
    * Takes the location's lease for this query and checks its fingerprint, before anything runs;

@@ -13,8 +13,9 @@ public record OffsetSeq(long batchWatermarkMs, long batchTimestampMs, List<Sourc
     return sources.stream().filter(s -> s.source().equals(id)).findFirst();
   }
 
+  /** Where the batch ends in source {@code id}'s receive log (0 if the batch does not read it). */
   public long endOffset(String id) {
-    return source(id).map(SourceOffset::endOffset).orElse(0L);
+    return source(id).map(SourceOffset::logEnd).orElse(0L);
   }
 
   /** The metadata line of the file. */

@@ -12,10 +12,12 @@ import org.joda.time.Instant;
  * Reads a source's receive log from a checkpoint mark (or the log's start) and emits what the
  * {@link BatchGate} lets through: the reader of every {@link LoggedSource}, whatever fills its log
  * (a socket, a queue). Element timestamps are the ingestion times the log recorded, so a replay
- * sees the same ones; under a driver the watermark is the gate's, else the log's own. A source
- * adds only what is its own: its checkpoint mark and itself.
+ * sees the same ones; under a driver the watermark is the gate's, else the log's own. Its mark is
+ * its position in the log.
  */
-public abstract class GatedLogReader extends UnboundedSource.UnboundedReader<String> {
+public final class GatedLogReader extends UnboundedSource.UnboundedReader<String> {
+  private final UnboundedSource<String, ?> source;
+  private final String receiverKey;
   private final SourceChannel channel;
   private final ReceiveLog log;
   private final BatchGate gate;
@@ -26,10 +28,14 @@ public abstract class GatedLogReader extends UnboundedSource.UnboundedReader<Str
   private long lastTimestampMs = Long.MIN_VALUE;
 
   /**
-   * @param channel this reader's handle on the source's receiver, closed with the reader
+   * @param receiverKey the source's receiver in {@link Receivers}, which finalized marks notify
+   * @param channel this reader's handle on that receiver, closed with the reader
    * @param startOffset the mark's offset, or the log's start
    */
-  protected GatedLogReader(SourceChannel channel, ReceiveLog log, long startOffset, long watermarkDelayMs) {
+  GatedLogReader(UnboundedSource<String, ?> source, String receiverKey, SourceChannel channel, ReceiveLog log,
+      long startOffset, long watermarkDelayMs) {
+    this.source = source;
+    this.receiverKey = receiverKey;
     this.channel = channel;
     this.log = log;
     this.gate = channel.gate();
@@ -38,8 +44,14 @@ public abstract class GatedLogReader extends UnboundedSource.UnboundedReader<Str
   }
 
   /** The offset of the next record this reader emits: what its checkpoint mark records. */
-  protected final long position() {
-    return position;
+  @Override
+  public LogCheckpointMark getCheckpointMark() {
+    return new LogCheckpointMark(position, receiverKey);
+  }
+
+  @Override
+  public UnboundedSource<String, ?> getCurrentSource() {
+    return source;
   }
 
   @Override

@@ -12,10 +12,24 @@ import org.junit.jupiter.api.Test;
 class VersionedFormatTest {
   @Test
   void writesAVersionLineThenOneJsonDocumentPerLine() throws IOException {
-    byte[] bytes = VersionedFormat.write(List.of(new SourceOffset("0", 42)));
+    byte[] bytes = VersionedFormat.write(List.of(SourceOffset.ofLog("0", 42)));
     assertEquals("v1\n{\"source\":\"0\",\"endOffset\":42}\n", new String(bytes, StandardCharsets.UTF_8));
     List<String> docs = VersionedFormat.read(bytes);
-    assertEquals(new SourceOffset("0", 42), VersionedFormat.parse(docs.get(0), SourceOffset.class));
+    assertEquals(SourceOffset.ofLog("0", 42), VersionedFormat.parse(docs.get(0), SourceOffset.class));
+  }
+
+  @Test
+  void aSourceKeepsItsOwnOffsetFieldsOpaqueToTheCore() throws IOException {
+    String line = "{\"source\":\"clicks\",\"partitions\":{\"clicks-0\":17,\"clicks-1\":4}}";
+    SourceOffset offset = VersionedFormat.parse(line, SourceOffset.class);
+    assertEquals("clicks", offset.source());
+    assertEquals(17, offset.offset().path("partitions").path("clicks-0").asLong());
+    assertEquals("{\"partitions\":{\"clicks-0\":17,\"clicks-1\":4}}", offset.describe(), "shown as its JSON");
+    assertEquals("v1\n" + line + "\n", new String(VersionedFormat.write(List.of(offset)), StandardCharsets.UTF_8),
+        "written back unchanged");
+    assertEquals("up to record 42", SourceOffset.ofLog("0", 42).describe());
+    IOException e = assertThrows(IOException.class, () -> VersionedFormat.parse("{\"endOffset\":3}", SourceOffset.class));
+    assertTrue(e.getMessage().contains("not valid SourceOffset JSON"), e.getMessage());
   }
 
   @Test

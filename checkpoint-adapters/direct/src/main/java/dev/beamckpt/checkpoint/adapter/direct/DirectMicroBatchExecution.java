@@ -16,7 +16,6 @@ import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.execution.QueryStatus;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +46,6 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
   private final CheckpointLocation location;
   private final RecoveryPlan recovery;
   private final Map<String, SourceChannel> channels;
-  private final Map<String, String> descriptions;
   private final Object wakeup = new Object();
   private final Thread thread;
 
@@ -60,12 +58,12 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
   private final Map<String, Long> endOffsets = new LinkedHashMap<>();
 
   private DirectMicroBatchExecution(QuerySpec spec, CheckpointLocation location, RecoveryPlan recovery,
-      Map<String, SourceChannel> channels, Map<String, String> descriptions) {
+      Map<String, SourceChannel> channels) {
     super(spec, location, UUID.randomUUID().toString(), new QueryStatus("Initializing sources", false, false));
     this.location = location;
     this.recovery = recovery;
     this.channels = channels;
-    this.descriptions = descriptions;
+    progress.channels(channels);
     this.thread = new Thread(this::runLoop, "query-" + spec.name());
     channels.keySet().forEach(s -> endOffsets.put(s, 0L));
   }
@@ -80,7 +78,6 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       if (location != null) {
         recovery = RecoveryPlan.read(location);
       }
-      Map<String, String> descriptions = new LinkedHashMap<>();
       for (LoggedSource source : sources) {
         SourceChannel channel = source.open(spec.pipeline().getOptions());
         channels.put(source.sourceId(), channel);
@@ -92,9 +89,8 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
               + " (Flink keeps the whole log with --keepReceiveLog=true.)");
         }
         channel.gate().control(0);
-        descriptions.put(source.sourceId(), source.description());
       }
-      DirectMicroBatchExecution execution = new DirectMicroBatchExecution(spec, location, recovery, channels, descriptions);
+      DirectMicroBatchExecution execution = new DirectMicroBatchExecution(spec, location, recovery, channels);
       execution.launch();
       return execution;
     } catch (IOException | RuntimeException e) {
@@ -180,7 +176,7 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       ch.sync();
     }
     List<SourceOffset> ends = new ArrayList<>();
-    snapshots.forEach((sid, snap) -> ends.add(new SourceOffset(sid, snap.endOffset())));
+    snapshots.forEach((sid, snap) -> ends.add(SourceOffset.ofLog(sid, snap.endOffset())));
     long batchId = lastBatchId + 1;
     OffsetSeq seq = new OffsetSeq(nextWatermark, t0, ends);
     long walStart = System.currentTimeMillis();
@@ -209,39 +205,30 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
     long outputRows = spec.sink().addBatch(batchId, replay);
     long commitStart = System.currentTimeMillis();
     long inputRows = 0;
-    List<QueryProgress.Source> sourceProgress = new ArrayList<>();
-    for (Map.Entry<String, SourceChannel> e : channels.entrySet()) {
-      long start = endOffsets.get(e.getKey());
-      long end = seq.endOffset(e.getKey());
-      inputRows += end - start;
-      sourceProgress.add(new QueryProgress.Source(descriptions.get(e.getKey()), start, end, end - start,
-          e.getValue().status(), e.getValue().metrics()));
-      endOffsets.put(e.getKey(), end);
+    for (String sid : channels.keySet()) {
+      long end = seq.endOffset(sid);
+      inputRows += end - endOffsets.get(sid);
+      endOffsets.put(sid, end);
     }
+    CommitMetadata commit = new CommitMetadata(seq.batchWatermarkMs(), System.currentTimeMillis(), inputRows, outputRows);
     if (!replay && location != null) {
-      CommitMetadata commit = new CommitMetadata(seq.batchWatermarkMs(), System.currentTimeMillis(), inputRows, outputRows);
       whenSpaceAllows("commits/" + batchId, () -> location.commit(batchId, commit, spec.minBatchesToRetain()));
     }
     watermarkMs = seq.batchWatermarkMs();
     lastBatchId = batchId;
-    if (!replay) {
-      long end = System.currentTimeMillis();
-      Map<String, Long> durations = new LinkedHashMap<>();
-      durations.put("latestOffset", latestOffsetMs);
-      durations.put("walCommit", walCommitMs);
-      durations.put("addBatch", commitStart - processStart);
-      durations.put("commitOffsets", end - commitStart);
-      durations.put("triggerExecution", end - t0);
-      double seconds = Math.max(1, end - t0) / 1000.0;
-      Map<String, String> eventTime = seq.batchWatermarkMs() == Long.MIN_VALUE
-          ? Map.of() : Map.of("watermark", Instant.ofEpochMilli(seq.batchWatermarkMs()).toString());
-      QueryProgress progress = new QueryProgress(id(), runId(), spec.name(), Instant.ofEpochMilli(t0).toString(), batchId,
-          inputRows, inputRows / seconds, inputRows / Math.max(0.001, (addStart - processStart) / 1000.0), durations,
-          eventTime, List.of(new QueryProgress.StateOperator(spec.sink().stateRows(), spec.sink().updatedRows())),
-          sourceProgress, new QueryProgress.Sink(spec.sink().description(), outputRows));
-      recent.add(progress);
-      LOG.info("Batch {} committed: {}", batchId, progress.json());
+    if (replay) {
+      progress.advance(seq);
+      return;
     }
+    long end = System.currentTimeMillis();
+    Map<String, Long> durations = new LinkedHashMap<>();
+    durations.put("latestOffset", latestOffsetMs);
+    durations.put("walCommit", walCommitMs);
+    durations.put("addBatch", commitStart - processStart);
+    durations.put("commitOffsets", end - commitStart);
+    durations.put("triggerExecution", end - t0);
+    progress.committed(batchId, seq, commit, durations, addStart - processStart,
+        new QueryProgress.StateOperator(spec.sink().stateRows(), spec.sink().updatedRows()), spec.sink().description());
   }
 
   /** A write into the location; on a full disk it is retried until space returns or the query stops. */
@@ -308,7 +295,7 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
 
   private String idleMessage() {
     StringBuilder sb = new StringBuilder("Waiting for data to arrive");
-    channels.forEach((sid, ch) -> sb.append("; ").append(descriptions.get(sid)).append(": ").append(ch.status()));
+    channels.forEach((sid, ch) -> sb.append("; ").append(sourceDescriptions.get(sid)).append(": ").append(ch.status()));
     return sb.toString();
   }
 

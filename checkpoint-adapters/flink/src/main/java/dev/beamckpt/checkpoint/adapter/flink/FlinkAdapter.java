@@ -4,8 +4,11 @@ import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.LocationDescription;
 import dev.beamckpt.checkpoint.RecoveryPlan;
 import dev.beamckpt.checkpoint.adapter.CheckpointAdapter;
+import dev.beamckpt.checkpoint.execution.BatchCommitter;
+import dev.beamckpt.checkpoint.execution.BatchSink;
 import dev.beamckpt.checkpoint.execution.QueryExecution;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
+import dev.beamckpt.checkpoint.execution.ResultSteps;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,9 +28,15 @@ public final class FlinkAdapter implements CheckpointAdapter {
     return FlinkRunner.class.isAssignableFrom(runner);
   }
 
+  /** The table lives in Flink state; a batch at most every runner interval, committed once a checkpoint holds it. */
   @Override
-  public boolean resultTableInRunnerState() {
-    return true;
+  public BatchSink applyResultSteps(QuerySpec spec, ResultSteps steps) {
+    if (spec.trigger().isAvailableNow()) {
+      throw new IllegalArgumentException("Query '" + spec.name() + "': --trigger=availableNow needs the Direct runner;"
+          + " on this runner the query runs until stopped. Use a processing-time trigger, e.g. --trigger=\"10 seconds\".");
+    }
+    steps.tableInRunnerState(spec.trigger().runnerInterval(), BatchCommitter.forQuery(spec));
+    return null;
   }
 
   @Override

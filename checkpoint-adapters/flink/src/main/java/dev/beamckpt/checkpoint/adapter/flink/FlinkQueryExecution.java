@@ -7,18 +7,15 @@ import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
-import dev.beamckpt.checkpoint.log.SourceOffset;
 import dev.beamckpt.checkpoint.source.LoggedSource;
 import dev.beamckpt.checkpoint.source.LoggedSources;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
-import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.execution.QueryStatus;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,11 +80,18 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
       FlinkJobSettings job = FlinkJobSettings.apply(spec, stateUri, restore, runId);
       FlinkQueryExecution execution = new FlinkQueryExecution(spec, location, stateUri, restore, runId, job);
       execution.reportedBatch = location != null ? location.commits().latestBatchId().orElse(0L) : 0;
+      if (execution.reportedBatch > 0) {
+        execution.progress.advance(location.offsets().get(execution.reportedBatch).orElse(null));
+      }
       try {
         if (job.local()) {
+          Map<String, SourceChannel> byId = new LinkedHashMap<>();
           for (LoggedSource source : LoggedSources.in(spec.pipeline())) {
-            execution.channels.add(source.open(spec.pipeline().getOptions()));
+            SourceChannel channel = source.open(spec.pipeline().getOptions());
+            execution.channels.add(channel);
+            byId.put(source.sourceId(), channel);
           }
+          execution.progress.channels(byId);
         }
       } catch (IOException | RuntimeException e) {
         closeQuietly(execution.channels);
@@ -203,30 +207,14 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
     long latest = location.commits().latestBatchId().orElse(0L);
     for (long batch = reportedBatch + 1; batch <= latest; batch++) {
       Optional<CommitMetadata> commit = location.commits().get(batch);
-      if (commit.isPresent()) {
-        record(batch, commit.get(), location.offsets().get(batch).orElse(null), lastCheckpoint);
+      Optional<OffsetSeq> offsets = location.offsets().get(batch);
+      if (commit.isPresent() && offsets.isPresent()) {
+        Map<String, Long> durations = lastCheckpoint.has("end_to_end_duration")
+            ? Map.of("checkpoint", lastCheckpoint.path("end_to_end_duration").asLong()) : Map.of();
+        progress.committed(batch, offsets.get(), commit.get(), durations, -1, null, "in the Flink job");
       }
     }
     reportedBatch = Math.max(reportedBatch, latest);
-  }
-
-  private void record(long batchId, CommitMetadata commit, OffsetSeq offsets, JsonNode checkpoint) {
-    List<QueryProgress.Source> sources = new ArrayList<>();
-    if (offsets != null) {
-      for (SourceOffset o : offsets.sources()) {
-        sources.add(new QueryProgress.Source(o.source(), o.endOffset() - commit.numInputRows(), o.endOffset(),
-            commit.numInputRows(), "", Map.of()));
-      }
-    }
-    Map<String, Long> durations = new LinkedHashMap<>();
-    if (checkpoint.has("end_to_end_duration")) {
-      durations.put("checkpoint", checkpoint.path("end_to_end_duration").asLong());
-    }
-    QueryProgress progress = new QueryProgress(id(), runId(), spec.name(),
-        Instant.ofEpochMilli(commit.committedAtMs()).toString(), batchId, commit.numInputRows(), 0, 0, durations, Map.of(),
-        List.of(), sources, new QueryProgress.Sink("in the Flink job", commit.numOutputRows()));
-    recent.add(progress);
-    LOG.info("Batch {} committed: {}", batchId, progress.json());
   }
 
   /**

@@ -26,7 +26,7 @@ class FlinkLocationDescriptionTest {
   void flinkRestorePointsAndTheRunsThatUsedThemAreShown() throws IOException {
     PipelineFingerprint count = PipelineFingerprint.of(List.of("source socket", "Combine.perKey VarLong"));
     try (CheckpointLocation loc = CheckpointLocation.openForQuery(dir.toString(), "counts", count, "test")) {
-      loc.offsets().add(1, new OffsetSeq(40, 4, List.of(new SourceOffset("0", 4))));
+      loc.offsets().add(1, new OffsetSeq(40, 4, List.of(SourceOffset.ofLog("0", 4))));
       loc.commits().add(1, new CommitMetadata(0, 1, 4, 3));
       loc.runs().append(new RunInfo("r1", "FlinkRunner", 0, "1@host", 1, "state/savepoints/savepoint-ab-1", "job2"));
       try (FileReceiveLog log = FileReceiveLog.open(loc.storage(), CheckpointLocation.sourcePath("0"))) {

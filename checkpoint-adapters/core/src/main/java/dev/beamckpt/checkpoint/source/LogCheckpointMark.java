@@ -1,6 +1,5 @@
-package dev.beamckpt.io.socket;
+package dev.beamckpt.checkpoint.source;
 
-import dev.beamckpt.checkpoint.source.FinalizedOffsets;
 import java.io.Serializable;
 import org.apache.beam.sdk.io.UnboundedSource;
 
@@ -11,11 +10,12 @@ import org.apache.beam.sdk.io.UnboundedSource;
  * adapter asks for it, finalizing also records the offset in the location as durable in the
  * runner's checkpoint (see {@link FinalizedOffsets}).
  */
-public final class SocketCheckpointMark implements UnboundedSource.CheckpointMark, Serializable {
+public final class LogCheckpointMark implements UnboundedSource.CheckpointMark, Serializable {
   private final long offset;
   private final String receiverKey;
 
-  SocketCheckpointMark(long offset, String receiverKey) {
+  /** @param receiverKey the receiver in {@link Receivers} that finalizing notifies */
+  public LogCheckpointMark(long offset, String receiverKey) {
     this.offset = offset;
     this.receiverKey = receiverKey;
   }
@@ -26,12 +26,12 @@ public final class SocketCheckpointMark implements UnboundedSource.CheckpointMar
 
   @Override
   public void finalizeCheckpoint() {
-    Receivers.lookup(receiverKey).ifPresent(r -> r.finalized(offset));
+    Receivers.lookup(receiverKey).ifPresent(r -> r.channel().finalized(offset));
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof SocketCheckpointMark m && m.offset == offset && m.receiverKey.equals(receiverKey);
+    return o instanceof LogCheckpointMark m && m.offset == offset && m.receiverKey.equals(receiverKey);
   }
 
   @Override
@@ -41,6 +41,6 @@ public final class SocketCheckpointMark implements UnboundedSource.CheckpointMar
 
   @Override
   public String toString() {
-    return "SocketCheckpointMark{offset=" + offset + "}";
+    return "LogCheckpointMark{offset=" + offset + "}";
   }
 }

@@ -1,7 +1,5 @@
-package dev.beamckpt.io.socket;
+package dev.beamckpt.checkpoint.source;
 
-import dev.beamckpt.checkpoint.source.BatchGate;
-import dev.beamckpt.checkpoint.source.SourceChannel;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -14,17 +12,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The receivers running in this JVM, one per source and log. A driver's handle owns its receiver:
+ * The receivers running in this JVM, one per source and log, for every kind of source. A receiver
+ * holds a connection and an open log, which are this JVM's alone, so this is a registry of local
+ * resources, not state passed between tasks: what a commit needs goes through the location
+ * ({@link FinalizedOffsets}). A driver's handle owns its receiver:
  * closing it stops the receiver. Readers' handles are shared; when the last closes and no driver
  * owns the receiver, it lingers briefly, because runners close readers and soon resume them from
  * checkpoint marks, and a reconnect would drop what sits in the socket's buffer.
  */
-final class Receivers {
+public final class Receivers {
   private static final Logger LOG = LoggerFactory.getLogger(Receivers.class);
+  /** How long an unused receiver keeps reading before it stops, waiting for readers to resume. */
   private static final long LINGER_SECONDS = 30;
   private static final Map<String, Entry> RUNNING = new HashMap<>();
   private static final ScheduledExecutorService LINGER = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "socket-receiver-linger");
+    Thread t = new Thread(r, "receiver-linger");
     t.setDaemon(true);
     return t;
   });
@@ -32,18 +34,18 @@ final class Receivers {
   static {
     // A TaskManager shut down while a receiver lingers (its job stopped, no restart yet) still
     // drains the connection into the log first, as a stop does.
-    Runtime.getRuntime().addShutdownHook(new Thread(Receivers::stopAll, "socket-receivers-at-exit"));
+    Runtime.getRuntime().addShutdownHook(new Thread(Receivers::stopAll, "receivers-at-exit"));
   }
 
   private Receivers() {}
 
   private static void stopAll() {
-    List<LineReceiver> running;
+    List<Receiver> running;
     synchronized (Receivers.class) {
       running = RUNNING.values().stream().map(e -> e.receiver).toList();
       RUNNING.clear();
     }
-    for (LineReceiver receiver : running) {
+    for (Receiver receiver : running) {
       try {
         receiver.stop();
       } catch (IOException e) {
@@ -52,24 +54,33 @@ final class Receivers {
     }
   }
 
-  interface Factory {
-    LineReceiver create() throws IOException;
+  /** Creates a source's receiver when none runs in this JVM yet. */
+  public interface Factory {
+    Receiver create() throws IOException;
   }
 
   private static final class Entry {
-    final LineReceiver receiver;
+    final Receiver receiver;
     int readers;
     boolean owned;
 
-    Entry(LineReceiver receiver) {
+    Entry(Receiver receiver) {
       this.receiver = receiver;
     }
   }
 
-  static synchronized SourceChannel acquire(String key, Factory factory, boolean owner) throws IOException {
+  /**
+   * A handle on the receiver of {@code key}, started by {@code factory} if none runs.
+   *
+   * @param key what the receiver reads into, e.g. its log's place in the location
+   * @param owner true for a driver, which stops the receiver when it closes its handle
+   */
+  public static synchronized SourceChannel acquire(String key, Factory factory, boolean owner) throws IOException {
     Entry e = RUNNING.get(key);
     if (e == null) {
-      e = new Entry(factory.create().start());
+      Receiver receiver = factory.create();
+      receiver.start();
+      e = new Entry(receiver);
       RUNNING.put(key, e);
     }
     if (owner) {
@@ -83,11 +94,12 @@ final class Receivers {
     return new Handle(key, e.receiver, owner);
   }
 
-  static synchronized Optional<LineReceiver> lookup(String key) {
+  /** The receiver of {@code key} if one runs in this JVM: where a finalized checkpoint mark goes. */
+  public static synchronized Optional<Receiver> lookup(String key) {
     return Optional.ofNullable(RUNNING.get(key)).map(e -> e.receiver);
   }
 
-  private static synchronized void release(String key, LineReceiver receiver, boolean owner) throws IOException {
+  private static synchronized void release(String key, Receiver receiver, boolean owner) throws IOException {
     Entry e = RUNNING.get(key);
     if (e == null || e.receiver != receiver) {
       return; // already stopped by its owner
@@ -103,7 +115,7 @@ final class Receivers {
     }
   }
 
-  private static synchronized void stopIfUnused(String key, LineReceiver receiver) {
+  private static synchronized void stopIfUnused(String key, Receiver receiver) {
     Entry e = RUNNING.get(key);
     if (e != null && e.receiver == receiver && e.readers == 0 && !e.owned) {
       RUNNING.remove(key);
@@ -117,11 +129,11 @@ final class Receivers {
 
   private static final class Handle implements SourceChannel {
     private final String key;
-    private final LineReceiver receiver;
+    private final Receiver receiver;
     private final boolean owner;
     private boolean closed;
 
-    Handle(String key, LineReceiver receiver, boolean owner) {
+    Handle(String key, Receiver receiver, boolean owner) {
       this.key = key;
       this.receiver = receiver;
       this.owner = owner;
@@ -129,22 +141,22 @@ final class Receivers {
 
     @Override
     public Snapshot snapshot() {
-      return receiver.snapshot();
+      return receiver.channel().snapshot();
     }
 
     @Override
     public long startOffset() {
-      return receiver.log().startOffset();
+      return receiver.channel().log().startOffset();
     }
 
     @Override
     public void sync() throws IOException {
-      receiver.log().sync();
+      receiver.channel().log().sync();
     }
 
     @Override
     public BatchGate gate() {
-      return receiver.gate();
+      return receiver.channel().gate();
     }
 
     @Override
@@ -154,7 +166,7 @@ final class Receivers {
 
     @Override
     public long quietMillis() {
-      return receiver.quietMillis();
+      return receiver.channel().quietMillis();
     }
 
     @Override

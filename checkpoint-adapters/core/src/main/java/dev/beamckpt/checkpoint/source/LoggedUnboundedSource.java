@@ -1,0 +1,94 @@
+package dev.beamckpt.checkpoint.source;
+
+import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.CheckpointOptions;
+import dev.beamckpt.checkpoint.source.log.FileReceiveLog;
+import dev.beamckpt.checkpoint.source.log.MemoryReceiveLog;
+import dev.beamckpt.checkpoint.source.log.ReceiveLog;
+import dev.beamckpt.checkpoint.source.log.RequiredEnd;
+import dev.beamckpt.checkpoint.storage.CheckpointStorage;
+import dev.beamckpt.checkpoint.storage.Storages;
+import java.io.IOException;
+import java.util.List;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.UnboundedSource;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * A Beam {@link UnboundedSource} of records made replayable by a receive log: everything but how
+ * the records are received. With a checkpoint location the log lives in {@code sources/<id>/},
+ * checked against the location's batches before anything is read; without one, in memory. Readers
+ * are {@link GatedLogReader}s; marks are log offsets. A new source (a queue, a message bus)
+ * extends this with its {@link Receiver} and names; it does not split, since one receiver per
+ * JVM keeps one ordered log.
+ */
+public abstract class LoggedUnboundedSource extends UnboundedSource<String, LogCheckpointMark> implements LoggedSource {
+
+  /**
+   * The receiver that feeds {@code log}; it hands its records to a {@link LogChannel} it builds
+   * over {@code log} with {@code retention} and {@code finalizedTo}.
+   *
+   * @param finalizedTo where finalized offsets are recorded, or null where no one reads them
+   */
+  protected abstract Receiver newReceiver(ReceiveLog log, LogRetention retention, CheckpointStorage finalizedTo);
+
+  /** How far behind the newest ingestion time the watermark stays. */
+  protected abstract long watermarkDelayMs();
+
+  @Override
+  public final List<LoggedUnboundedSource> split(int desiredNumSplits, PipelineOptions options) {
+    return List.of(this);
+  }
+
+  @Override
+  public final UnboundedReader<String> createReader(PipelineOptions options, LogCheckpointMark mark) throws IOException {
+    String key = receiverKey(options);
+    SourceChannel channel = Receivers.acquire(key, () -> newReceiver(options), false);
+    ReceiveLog log = Receivers.lookup(key).orElseThrow().channel().log();
+    return new GatedLogReader(this, key, channel, log, mark != null ? mark.offset() : log.startOffset(),
+        watermarkDelayMs());
+  }
+
+  @Override
+  public final SourceChannel open(PipelineOptions options) throws IOException {
+    return Receivers.acquire(receiverKey(options), () -> newReceiver(options), true);
+  }
+
+  private static String location(PipelineOptions options) {
+    return options.as(CheckpointOptions.class).getCheckpointLocation();
+  }
+
+  /** One receiver per log: the log's place in the location, or the source itself without one. */
+  private String receiverKey(PipelineOptions options) {
+    String location = location(options);
+    return location != null
+        ? "log:" + Storages.forLocation(location).nameOf(CheckpointLocation.sourcePath(sourceId()))
+        : "memory:" + description();
+  }
+
+  private Receiver newReceiver(PipelineOptions options) throws IOException {
+    String location = location(options);
+    if (location == null) {
+      return newReceiver(new MemoryReceiveLog(), LogRetention.finalizedOnly(), null);
+    }
+    CheckpointStorage storage = Storages.forLocation(location);
+    CheckpointOptions checkpoint = options.as(CheckpointOptions.class);
+    // Checked against the location's batches: a damaged or missing log is refused, never repaired by dropping records.
+    ReceiveLog log = FileReceiveLog.open(storage, CheckpointLocation.sourcePath(sourceId()),
+        checkpoint.getReceiveLogSegmentBytes(), RequiredEnd.of(storage, sourceId()));
+    return newReceiver(log, LogRetentions.forOptions(options, storage),
+        checkpoint.getRecordFinalizedOffsets() ? storage : null);
+  }
+
+  @Override
+  public final Coder<LogCheckpointMark> getCheckpointMarkCoder() {
+    return SerializableCoder.of(LogCheckpointMark.class);
+  }
+
+  @Override
+  public final Coder<String> getOutputCoder() {
+    return StringUtf8Coder.of();
+  }
+}
