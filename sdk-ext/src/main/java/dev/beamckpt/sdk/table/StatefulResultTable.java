@@ -145,7 +145,9 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
       RowUpdate update = element.getValue();
       ResultFold.accept(mode, state(rows, changed, appended), update.rowId(), update, update.finalPane());
       if (!Boolean.TRUE.equals(armed.read())) {
-        trigger.align(interval).setRelative();
+        // An interval after the first row since the last batch, not at the next wall-clock multiple
+        // of it: an aligned timer can fire a millisecond after a burst began and cut a line in two.
+        trigger.offset(interval).setRelative();
         armed.write(true);
       }
     }

@@ -52,7 +52,8 @@ public final class ProgressReporter {
   /**
    * Reports a committed batch.
    *
-   * @param durationsMs the runner's phases; "triggerExecution" (else commit time less plan time) sets the input rate
+   * @param durationsMs the runner's phases (Direct: latestOffset, walCommit, addBatch, commitOffsets,
+   *     triggerExecution; Flink: checkpoint)
    * @param processingMs how long the batch's processing took, or -1 where the runner does not say
    * @param state the result table's rows, or null where the runner keeps it
    */
@@ -65,9 +66,12 @@ public final class ProgressReporter {
       sources.add(new QueryProgress.Source(descriptions.getOrDefault(end.source(), end.source()), start, end.logEnd(),
           end.logEnd() - start, channel != null ? channel.status() : "", channel != null ? channel.metrics() : Map.of()));
     }
+    // Input rate as Spark reports it: rows over the time since the batch before began (else this batch's run).
+    long elapsedMs = previous != null && seq.batchTimestampMs() > previous.batchTimestampMs()
+        ? seq.batchTimestampMs() - previous.batchTimestampMs()
+        : durationsMs.getOrDefault("triggerExecution", commit.committedAtMs() - seq.batchTimestampMs());
     previous = seq;
     long rows = commit.numInputRows();
-    long elapsedMs = durationsMs.getOrDefault("triggerExecution", commit.committedAtMs() - seq.batchTimestampMs());
     Map<String, String> eventTime = seq.batchWatermarkMs() == Long.MIN_VALUE
         ? Map.of() : Map.of("watermark", Instant.ofEpochMilli(seq.batchWatermarkMs()).toString());
     QueryProgress progress = new QueryProgress(id, runId, name, Instant.ofEpochMilli(seq.batchTimestampMs()).toString(),

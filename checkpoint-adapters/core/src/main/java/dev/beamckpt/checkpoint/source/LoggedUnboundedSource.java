@@ -45,7 +45,7 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<String, LogC
   @Override
   public final UnboundedReader<String> createReader(PipelineOptions options, LogCheckpointMark mark) throws IOException {
     String key = receiverKey(options);
-    SourceChannel channel = Receivers.acquire(key, () -> newReceiver(options), false);
+    SourceChannel channel = Receivers.acquire(key, () -> openReceiver(options), false);
     ReceiveLog log = Receivers.lookup(key).orElseThrow().channel().log();
     return new GatedLogReader(this, key, channel, log, mark != null ? mark.offset() : log.startOffset(),
         watermarkDelayMs());
@@ -53,7 +53,7 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<String, LogC
 
   @Override
   public final SourceChannel open(PipelineOptions options) throws IOException {
-    return Receivers.acquire(receiverKey(options), () -> newReceiver(options), true);
+    return Receivers.acquire(receiverKey(options), () -> openReceiver(options), true);
   }
 
   private static String location(PipelineOptions options) {
@@ -68,7 +68,8 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<String, LogC
         : "memory:" + description();
   }
 
-  private Receiver newReceiver(PipelineOptions options) throws IOException {
+  /** Opens this source's log where the options put it and builds the receiver that fills it. */
+  private Receiver openReceiver(PipelineOptions options) throws IOException {
     String location = location(options);
     if (location == null) {
       return newReceiver(new MemoryReceiveLog(), LogRetention.finalizedOnly(), null);

@@ -249,7 +249,12 @@ public final class LocalStorage implements CheckpointStorage {
   @Override
   public InputStream openRead(String path, long position) throws IOException {
     FileChannel ch = FileChannel.open(resolve(path), StandardOpenOption.READ);
-    ch.position(position);
+    try {
+      ch.position(position);
+    } catch (IOException e) {
+      ch.close();
+      throw e;
+    }
     return Channels.newInputStream(ch); // reads at the channel's position: later appends are seen
   }
 
