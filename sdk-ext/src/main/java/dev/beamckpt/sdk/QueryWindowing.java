@@ -1,11 +1,14 @@
 package dev.beamckpt.sdk;
 
-import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import dev.beamckpt.checkpoint.adapter.CheckpointAdapter;
+import dev.beamckpt.checkpoint.adapter.CheckpointAdapters;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.transforms.windowing.WindowFn;
+import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
 
 /**
@@ -13,27 +16,43 @@ import org.joda.time.Duration;
  * GroupByKey or Combine.
  *
  * <ul>
- *   <li>complete and update: fire on every element with accumulating panes, so the sink always
- *       holds each row's current value and the batch boundary decides what is shown;
+ *   <li>complete and update: accumulating panes, fired so the result table is current at every
+ *       batch boundary: on every element on the DirectRunner, at most every {@code
+ *       --updateFiringMillis} per key on Flink (the runner's adapter decides, see {@link
+ *       CheckpointAdapter#updateTrigger});
  *   <li>append: fire once when the watermark passes the end of the window, with no allowed
  *       lateness, so each window's row is final when emitted (Spark drops data behind the
  *       watermark too).
  * </ul>
  */
-public final class QueryWindowing {
-  private QueryWindowing() {}
+public final class QueryWindowing<T> extends PTransform<PCollection<T>, PCollection<T>> {
+  private final WindowFn<? super T, ?> windowFn;
+  private final OutputMode mode;
 
-  /** An aggregation over the whole stream (no event-time windows). */
-  public static <T> Window<T> global(OutputMode mode) {
-    return into(new GlobalWindows(), mode);
+  private QueryWindowing(WindowFn<? super T, ?> windowFn, OutputMode mode) {
+    this.windowFn = windowFn;
+    this.mode = mode;
   }
 
+  /** An aggregation over the whole stream (no event-time windows). */
+  public static <T> QueryWindowing<T> global(OutputMode mode) {
+    return new QueryWindowing<>(new GlobalWindows(), mode);
+  }
+
+  public static <T> QueryWindowing<T> into(WindowFn<? super T, ?> windowFn, OutputMode mode) {
+    return new QueryWindowing<>(windowFn, mode);
+  }
+
+  @Override
   @SuppressWarnings("unchecked")
-  public static <T> Window<T> into(WindowFn<? super T, ?> windowFn, OutputMode mode) {
+  public PCollection<T> expand(PCollection<T> input) {
     Window<T> window = Window.<T>into((WindowFn<? super T, ?>) windowFn).withAllowedLateness(Duration.ZERO);
-    return switch (mode) {
-      case COMPLETE, UPDATE -> window.triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(1))).accumulatingFiredPanes();
+    PipelineOptions options = input.getPipeline().getOptions();
+    return input.apply("Window.Into()", switch (mode) {
+      case COMPLETE, UPDATE -> window.triggering(CheckpointAdapters.find(options)
+          .map(adapter -> adapter.updateTrigger(options))
+          .orElse(CheckpointAdapter.everyElement())).accumulatingFiredPanes();
       case APPEND -> window.triggering(AfterWatermark.pastEndOfWindow()).discardingFiredPanes();
-    };
+    });
   }
 }

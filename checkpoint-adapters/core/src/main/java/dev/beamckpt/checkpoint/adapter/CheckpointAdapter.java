@@ -11,6 +11,10 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import org.apache.beam.sdk.PipelineRunner;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
+import org.apache.beam.sdk.transforms.windowing.Trigger;
 
 /**
  * Maps a checkpoint location's semantics onto one runner's way of keeping state. Adapters are
@@ -32,6 +36,22 @@ public interface CheckpointAdapter {
    */
   default BatchSink applyResultSteps(QuerySpec spec, ResultSteps steps) {
     return steps.tableInDriver();
+  }
+
+  /**
+   * How an aggregation in complete or update mode fires so that its result table stays current.
+   * By default on every element: the DirectRunner's driver closes a batch once every element of it
+   * went through the pipeline, so no row may wait on a timer. A runner that cuts batches inside its
+   * own state may fire less often, which is what makes a hot key cost once per firing, not once
+   * per element.
+   */
+  default Trigger updateTrigger(PipelineOptions options) {
+    return everyElement();
+  }
+
+  /** Fires a pane on every element. */
+  static Trigger everyElement() {
+    return Repeatedly.forever(AfterPane.elementCountAtLeast(1));
   }
 
   /** Validates, restores and starts the query; fails before anything runs if it cannot resume. */

@@ -2,6 +2,7 @@ package dev.beamckpt.checkpoint.adapter;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -15,6 +16,11 @@ public final class CheckpointAdapters {
     List<CheckpointAdapter> all = new ArrayList<>();
     ServiceLoader.load(CheckpointAdapter.class).forEach(all::add);
     return all;
+  }
+
+  /** The adapter for the options' runner, if this build has one. */
+  public static Optional<CheckpointAdapter> find(PipelineOptions options) {
+    return all().stream().filter(a -> a.supports(options.getRunner())).findFirst();
   }
 
   public static CheckpointAdapter forOptions(PipelineOptions options) {

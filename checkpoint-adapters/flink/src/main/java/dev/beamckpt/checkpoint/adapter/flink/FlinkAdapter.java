@@ -16,6 +16,11 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.PipelineRunner;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
+import org.apache.beam.sdk.transforms.windowing.Trigger;
+import org.joda.time.Duration;
 
 /**
  * Flink keeps state in its own checkpoints: the location's {@code state/} is Flink's checkpoint
@@ -37,6 +42,18 @@ public final class FlinkAdapter implements CheckpointAdapter {
     }
     steps.tableInRunnerState(spec.trigger().runnerInterval(), BatchCommitter.forQuery(spec));
     return null;
+  }
+
+  /** Per key at most every --updateFiringMillis: the table in Flink state is cut into batches by its own timer. */
+  @Override
+  public Trigger updateTrigger(PipelineOptions options) {
+    long millis = options.as(FlinkCheckpointOptions.class).getUpdateFiringMillis();
+    if (millis < 0) {
+      throw new IllegalArgumentException("--updateFiringMillis=" + millis + " is negative: give 0 (every element) or"
+          + " a delay in milliseconds, e.g. 200.");
+    }
+    return millis == 0 ? CheckpointAdapter.everyElement()
+        : Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(Duration.millis(millis)));
   }
 
   @Override
