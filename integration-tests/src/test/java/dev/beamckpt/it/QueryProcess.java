@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -18,6 +20,8 @@ import java.util.regex.Pattern;
 
 /** A query running in its own JVM, as a user runs it from bin/; its output captured for assertions. */
 final class QueryProcess implements AutoCloseable {
+  /** Every query JVM started and not yet known to be gone: a test that fails midway leaves none behind. */
+  private static final Set<QueryProcess> STARTED = ConcurrentHashMap.newKeySet();
   private final Process process;
   private final StringBuffer out = new StringBuffer();
   private final StringBuffer err = new StringBuffer();
@@ -59,7 +63,21 @@ final class QueryProcess implements AutoCloseable {
     if (stdin != null) {
       pb.redirectInput(stdin.toFile());
     }
-    return new QueryProcess(pb.start());
+    QueryProcess query = new QueryProcess(pb.start());
+    STARTED.add(query);
+    return query;
+  }
+
+  /**
+   * SIGKILLs the query JVMs a test left running (it failed before stopping them), so they do not
+   * outlive it and load the machine under the next tests; run after each test by {@link
+   * QueryProcessCleanup}.
+   */
+  static void killLeftovers() throws InterruptedException {
+    for (QueryProcess query : List.copyOf(STARTED)) {
+      STARTED.remove(query);
+      query.close();
+    }
   }
 
   private static Thread pump(InputStream in, StringBuffer into) {
