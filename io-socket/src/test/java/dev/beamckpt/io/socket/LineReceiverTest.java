@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -111,8 +112,11 @@ class LineReceiverTest {
       receiver.stop(); // while the server is still writing as fast as it can
       feeding.set(false);
       feeder.join();
-      long sent = server.linesSent();
       List<LogRecord> logged = FileReceiveLog.readAll(LocalStorage.at(dir), "sources/0");
+      // The server counts a line after its write returns, so the last line can be logged before it
+      // is counted: wait for the count to catch up, then it must equal what the log holds.
+      server.awaitSent(logged.size(), 10, TimeUnit.SECONDS);
+      long sent = server.linesSent();
       assertEquals(sent, logged.size(), "every line the server wrote reached the log");
       assertEquals("line " + (sent - 1), logged.get(logged.size() - 1).line());
     }
