@@ -60,13 +60,23 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<String, LogC
     return options.as(CheckpointOptions.class).getCheckpointLocation();
   }
 
-  /** One receiver per log: the log's place in the location, or the source itself without one. */
+  /**
+   * One receiver per log: the log's place in the location, or the source itself without one.
+   * Worked out once per source instance: a runner creates readers again at every checkpoint, and
+   * resolving the location's storage is a ServiceLoader scan.
+   */
   private String receiverKey(PipelineOptions options) {
-    String location = location(options);
-    return location != null
-        ? "log:" + Storages.forLocation(location).nameOf(CheckpointLocation.sourcePath(sourceId()))
-        : "memory:" + description();
+    if (receiverKey == null) {
+      String location = location(options);
+      receiverKey = location != null
+          ? "log:" + Storages.forLocation(location).nameOf(CheckpointLocation.sourcePath(sourceId()))
+          : "memory:" + description();
+    }
+    return receiverKey;
   }
+
+  /** The options of one pipeline run give one key; not serialized, so a deserialized copy works it out again. */
+  private transient volatile String receiverKey;
 
   /** Opens this source's log where the options put it and builds the receiver that fills it. */
   private Receiver openReceiver(PipelineOptions options) throws IOException {
