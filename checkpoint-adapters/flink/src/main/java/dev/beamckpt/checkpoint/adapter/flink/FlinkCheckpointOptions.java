@@ -29,4 +29,12 @@ public interface FlinkCheckpointOptions extends PipelineOptions {
   long getUpdateFiringMillis();
 
   void setUpdateFiringMillis(long value);
+
+  @Description("Flink: combine each bundle's inputs per key before the shuffle (combiner lifting) for every"
+      + " Combine.perKey with a plain CombineFn over non-merging windows. Changes the job graph: a location"
+      + " whose Flink state was written with the other setting does not restore.")
+  @Default.Boolean(true)
+  boolean getLiftCombiners();
+
+  void setLiftCombiners(boolean value);
 }

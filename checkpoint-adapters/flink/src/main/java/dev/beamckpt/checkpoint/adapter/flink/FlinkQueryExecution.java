@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.beamckpt.runners.flink.FlinkRest;
 import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.combine.CombinerLifting;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
@@ -75,6 +76,9 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
     CheckpointLocation location = spec.openLocation(); // a location of another pipeline is the first error to report
     try {
       FlinkJobSettings.refuseEventTimeWindows(spec);
+      if (spec.pipeline().getOptions().as(FlinkCheckpointOptions.class).getLiftCombiners()) {
+        CombinerLifting.apply(spec.pipeline()); // after openLocation took the query's fingerprint
+      }
       String stateUri = location != null ? location.storage().runnerUri(CheckpointLocation.STATE) : null;
       FlinkRestorePoint restore = stateUri != null ? FlinkRestorePoint.latest(stateUri).orElse(null) : null;
       FlinkJobSettings job = FlinkJobSettings.apply(spec, stateUri, restore, runId);

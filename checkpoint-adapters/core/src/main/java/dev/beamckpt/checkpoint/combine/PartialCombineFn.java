@@ -1,0 +1,81 @@
+package dev.beamckpt.checkpoint.combine;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.KV;
+import org.joda.time.Instant;
+
+/**
+ * Combines a bundle's inputs per key and window and emits one accumulator for each when the
+ * bundle finishes. A runner finishes bundles before a checkpoint and holds the watermark while one
+ * is open, so the partials are neither lost nor late. Past {@link #MAX_KEYS} keys in a bundle, a
+ * new key's element passes through as its own accumulator, bounding memory.
+ */
+final class PartialCombineFn<K, InputT, AccumT> extends DoFn<KV<K, InputT>, KV<K, AccumT>> {
+  static final int MAX_KEYS = 100_000;
+
+  private final Combine.CombineFn<InputT, AccumT, ?> fn;
+  private final Coder<K> keyCoder;
+  /** The timestamp combiner keeps the latest timestamp, not the earliest. */
+  private final boolean latest;
+  private transient Map<Slot, Partial<K, AccumT>> partials;
+
+  /** A key in a window; the key as its coder's structural value, so equal encodings meet. */
+  private record Slot(BoundedWindow window, Object key) {}
+
+  private static final class Partial<K, AccumT> {
+    final K key;
+    AccumT accumulator;
+    Instant timestamp;
+
+    Partial(K key, AccumT accumulator, Instant timestamp) {
+      this.key = key;
+      this.accumulator = accumulator;
+      this.timestamp = timestamp;
+    }
+  }
+
+  PartialCombineFn(Combine.CombineFn<InputT, AccumT, ?> fn, Coder<K> keyCoder, boolean latest) {
+    this.fn = fn;
+    this.keyCoder = keyCoder;
+    this.latest = latest;
+  }
+
+  @StartBundle
+  public void startBundle() {
+    if (partials == null) {
+      partials = new HashMap<>();
+    }
+  }
+
+  @ProcessElement
+  public void process(@Element KV<K, InputT> element, @Timestamp Instant timestamp, BoundedWindow window,
+      OutputReceiver<KV<K, AccumT>> out) {
+    Slot slot = new Slot(window, keyCoder.structuralValue(element.getKey()));
+    Partial<K, AccumT> partial = partials.get(slot);
+    if (partial == null) {
+      if (partials.size() >= MAX_KEYS) {
+        out.output(KV.of(element.getKey(), fn.addInput(fn.createAccumulator(), element.getValue())));
+        return;
+      }
+      partial = new Partial<>(element.getKey(), fn.createAccumulator(), timestamp);
+      partials.put(slot, partial);
+    } else if (latest ? timestamp.isAfter(partial.timestamp) : timestamp.isBefore(partial.timestamp)) {
+      partial.timestamp = timestamp;
+    }
+    partial.accumulator = fn.addInput(partial.accumulator, element.getValue());
+  }
+
+  @FinishBundle
+  public void finishBundle(FinishBundleContext context) {
+    for (Map.Entry<Slot, Partial<K, AccumT>> e : partials.entrySet()) {
+      Partial<K, AccumT> p = e.getValue();
+      context.output(KV.of(p.key, fn.compact(p.accumulator)), p.timestamp, e.getKey().window());
+    }
+    partials.clear();
+  }
+}
