@@ -5,13 +5,11 @@ import dev.beamckpt.checkpoint.fingerprint.ResultStep;
 import dev.beamckpt.sdk.OutputMode;
 import dev.beamckpt.sdk.sink.Sink;
 import java.io.IOException;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -70,23 +68,23 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
     KvCoder<K, V> coder = (KvCoder<K, V>) results.getCoder();
     results
         .apply("ToRowUpdates", ParDo.of(new ToRowUpdateFn<>(coder)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SerializableCoder.of(RowUpdate.class)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), TableCoders.RowUpdateCoder.INSTANCE))
         .apply("OneTable", Window.into(new GlobalWindows()))
         .apply("ResultTable", ParDo.of(new TableFn(mode, interval, committer)))
-        .setCoder(SerializableCoder.of(Batch.class))
+        .setCoder(TableCoders.BatchCoder.INSTANCE)
         .apply("DeliverBatches", ParDo.of(new DeliverFn<>(sink, mode, columns, coder, committer)));
     return PDone.in(results.getPipeline());
   }
 
   /** A pane of the aggregation, encoded with its coders, keyed for the single table. */
-  record RowUpdate(Long windowStartMs, Long windowEndMs, byte[] key, byte[] value, boolean finalPane) implements Serializable {
+  record RowUpdate(Long windowStartMs, Long windowEndMs, byte[] key, byte[] value, boolean finalPane) {
     String rowId() {
       return windowStartMs + "/" + windowEndMs + "/" + Base64.getEncoder().encodeToString(key);
     }
   }
 
   /** One trigger's output. */
-  record Batch(long batchId, long createdAtMs, ArrayList<RowUpdate> rows) implements Serializable {}
+  record Batch(long batchId, long createdAtMs, ArrayList<RowUpdate> rows) {}
 
   static final class ToRowUpdateFn<K, V> extends DoFn<KV<K, V>, KV<Integer, RowUpdate>> {
     private final KvCoder<K, V> coder;
@@ -112,13 +110,13 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
 
     @StateId("rows")
     private final StateSpec<MapState<String, RowUpdate>> rowsSpec =
-        StateSpecs.map(StringUtf8Coder.of(), SerializableCoder.of(RowUpdate.class));
+        StateSpecs.map(StringUtf8Coder.of(), TableCoders.RowUpdateCoder.INSTANCE);
 
     @StateId("changed")
     private final StateSpec<SetState<String>> changedSpec = StateSpecs.set(StringUtf8Coder.of());
 
     @StateId("appended")
-    private final StateSpec<BagState<RowUpdate>> appendedSpec = StateSpecs.bag(SerializableCoder.of(RowUpdate.class));
+    private final StateSpec<BagState<RowUpdate>> appendedSpec = StateSpecs.bag(TableCoders.RowUpdateCoder.INSTANCE);
 
     @StateId("nextBatch")
     private final StateSpec<ValueState<Long>> nextBatchSpec = StateSpecs.value(VarLongCoder.of());
