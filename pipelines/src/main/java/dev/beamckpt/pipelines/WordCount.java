@@ -3,6 +3,7 @@ package dev.beamckpt.pipelines;
 import dev.beamckpt.sdk.OutputMode;
 import dev.beamckpt.sdk.QueryWindowing;
 import java.util.Arrays;
+import java.util.regex.Pattern;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.FlatMapElements;
@@ -20,6 +21,9 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * </pre>
  */
 public final class WordCount {
+  /** Compiled once: {@code String.split("\\s+")} compiles its pattern at every line. */
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+
   private WordCount() {}
 
   /** Lines to words: split on whitespace, empty strings dropped. */
@@ -28,7 +32,7 @@ public final class WordCount {
       @Override
       public PCollection<String> expand(PCollection<String> lines) {
         return lines
-            .apply("SplitWords", FlatMapElements.into(TypeDescriptors.strings()).via((String line) -> Arrays.asList(line.split("\\s+"))))
+            .apply("SplitWords", FlatMapElements.into(TypeDescriptors.strings()).via((String line) -> Arrays.asList(WHITESPACE.split(line))))
             .apply("DropEmpty", Filter.by((String w) -> !w.isEmpty()));
       }
     };

@@ -82,6 +82,10 @@ enum Peer {
         if (checkpoints) {
           cmd.add("--checkpointLocation=" + location);
         }
+        String options = System.getenv("BENCH_OURS_ARGS"); // e.g. --updateFiringMillis=1000, to try a setting
+        if (options != null && !options.isBlank()) {
+          cmd.addAll(List.of(options.trim().split("\\s+")));
+        }
       }
       case SPARK -> cmd.addAll(List.of(Integer.toString(port), location.toString(), ms, "default"));
       case SPARK_P2 -> cmd.addAll(List.of(Integer.toString(port), location.toString(), ms, "2"));

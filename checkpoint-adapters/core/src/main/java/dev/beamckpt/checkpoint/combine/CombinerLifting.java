@@ -1,7 +1,6 @@
 package dev.beamckpt.checkpoint.combine;
 
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
@@ -13,12 +12,15 @@ import org.apache.beam.sdk.runners.PTransformOverrideFactory;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Trigger;
 import org.apache.beam.sdk.util.construction.PTransformReplacements;
 import org.apache.beam.sdk.util.construction.SingleInputOutputOverrideFactory;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.WindowingStrategy;
+import org.joda.time.Duration;
 
 /**
  * Combiner lifting for streaming runners that do not do it themselves (Beam 2.62's Flink runner
@@ -37,7 +39,29 @@ public final class CombinerLifting {
   private CombinerLifting() {}
 
   public static void apply(Pipeline pipeline) {
-    pipeline.replaceAll(List.of(PTransformOverride.of(ELIGIBLE, new Factory<>())));
+    pipeline.replaceAll(List.of(PTransformOverride.of(ELIGIBLE, new Factory<>(null))));
+  }
+
+  /**
+   * Also turns each eligible aggregation over the global window with accumulating panes fired by
+   * {@code updateTrigger} (the runner adapter's, {@code firingDelay} after a key's first change)
+   * into a running aggregate per key ({@link RunningCombineFn}).
+   */
+  public static void apply(Pipeline pipeline, Trigger updateTrigger, Duration firingDelay) {
+    PTransformMatcher running = application -> ELIGIBLE.matches(application) && runsWith(mainInput(application), updateTrigger);
+    pipeline.replaceAll(List.of(PTransformOverride.of(running, new Factory<>(firingDelay)),
+        PTransformOverride.of(ELIGIBLE, new Factory<>(null))));
+  }
+
+  private static boolean runsWith(PCollection<?> input, Trigger updateTrigger) {
+    WindowingStrategy<?, ?> strategy = input.getWindowingStrategy();
+    return strategy.getWindowFn() instanceof GlobalWindows
+        && strategy.getMode() == WindowingStrategy.AccumulationMode.ACCUMULATING_FIRED_PANES
+        && strategy.getTrigger().equals(updateTrigger);
+  }
+
+  private static PCollection<?> mainInput(AppliedPTransform<?, ?, ?> application) {
+    return application.getMainInputs().values().iterator().next();
   }
 
   private static final PTransformMatcher ELIGIBLE = new PTransformMatcher() {
@@ -49,16 +73,20 @@ public final class CombinerLifting {
           || !perKey.getSideInputs().isEmpty()) {
         return false;
       }
-      Map<TupleTag<?>, PCollection<?>> inputs = application.getMainInputs();
-      if (inputs.size() != 1 || !(inputs.values().iterator().next().getCoder() instanceof KvCoder<?, ?>)) {
-        return false;
-      }
-      return !inputs.values().iterator().next().getWindowingStrategy().needsMerge();
+      return application.getMainInputs().size() == 1 && mainInput(application).getCoder() instanceof KvCoder<?, ?>
+          && !mainInput(application).getWindowingStrategy().needsMerge();
     }
   };
 
   private static final class Factory<K, InputT, OutputT> extends SingleInputOutputOverrideFactory<
       PCollection<KV<K, InputT>>, PCollection<KV<K, OutputT>>, Combine.PerKey<K, InputT, OutputT>> {
+    /** Null: a combine of accumulators after the shuffle; else a running aggregate fired this long after a change. */
+    private final Duration firingDelay;
+
+    Factory(Duration firingDelay) {
+      this.firingDelay = firingDelay;
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public PTransformReplacement<PCollection<KV<K, InputT>>, PCollection<KV<K, OutputT>>> getReplacementTransform(
@@ -66,7 +94,7 @@ public final class CombinerLifting {
       PCollection<KV<K, OutputT>> output = (PCollection<KV<K, OutputT>>) applied.getOutputs().values().iterator().next();
       Combine.CombineFn<InputT, ?, OutputT> fn = (Combine.CombineFn<InputT, ?, OutputT>) applied.getTransform().getFn();
       return PTransformOverrideFactory.PTransformReplacement.of(PTransformReplacements.getSingletonMainInput(applied),
-          new Lifted<>(fn, (KvCoder<K, OutputT>) output.getCoder()));
+          new Lifted<>(fn, (KvCoder<K, OutputT>) output.getCoder(), firingDelay));
     }
   }
 
@@ -75,9 +103,12 @@ public final class CombinerLifting {
     private final Combine.CombineFn<InputT, AccumT, OutputT> fn;
     private final KvCoder<K, OutputT> outputCoder;
 
-    Lifted(Combine.CombineFn<InputT, AccumT, OutputT> fn, KvCoder<K, OutputT> outputCoder) {
+    private final Duration firingDelay;
+
+    Lifted(Combine.CombineFn<InputT, AccumT, OutputT> fn, KvCoder<K, OutputT> outputCoder, Duration firingDelay) {
       this.fn = fn;
       this.outputCoder = outputCoder;
+      this.firingDelay = firingDelay;
     }
 
     @Override
@@ -90,10 +121,12 @@ public final class CombinerLifting {
         throw new IllegalStateException("Combine " + fn.getClass().getName() + " has no accumulator coder", e);
       }
       boolean latest = input.getWindowingStrategy().getTimestampCombiner() == TimestampCombiner.LATEST;
-      return input
+      PCollection<KV<K, AccumT>> partials = input
           .apply("PartialCombine", ParDo.of(new PartialCombineFn<>(fn, inputCoder.getKeyCoder(), latest)))
-          .setCoder(KvCoder.of(inputCoder.getKeyCoder(), accumulatorCoder))
-          .apply("MergeAccumulators", Combine.perKey(new MergeAccumulatorsFn<>(fn, accumulatorCoder)))
+          .setCoder(KvCoder.of(inputCoder.getKeyCoder(), accumulatorCoder));
+      return (firingDelay == null
+          ? partials.apply("MergeAccumulators", Combine.perKey(new MergeAccumulatorsFn<>(fn, accumulatorCoder)))
+          : partials.apply("RunningAggregate", ParDo.of(new RunningCombineFn<>(fn, accumulatorCoder, firingDelay))))
           .setCoder(outputCoder);
     }
   }

@@ -19,7 +19,11 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Mean;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
+import org.apache.beam.sdk.transforms.windowing.Trigger;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Sessions;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
@@ -107,6 +111,40 @@ class CombinerLiftingTest {
       String key = row.substring(0, row.indexOf('='));
       assertEquals(means.get(key), Double.parseDouble(row.substring(row.indexOf('=') + 1, row.indexOf('@'))), 1e-9, row);
     }
+  }
+
+  @Test
+  void aRunningAggregateFiresEveryKeysGrowingCount() {
+    Trigger everyElement = Repeatedly.forever(AfterPane.elementCountAtLeast(1));
+    Pipeline p = pipeline();
+    p.apply(Create.timestamped(words()))
+        .apply(Window.<String>into(new GlobalWindows()).triggering(everyElement).accumulatingFiredPanes()
+            .withAllowedLateness(Duration.ZERO))
+        .apply(Count.perElement())
+        .apply(ParDo.of(new Collect<>("running")));
+    CombinerLifting.apply(p, everyElement, Duration.ZERO);
+    assertTrue(has(p, "RunningAggregate"), "the aggregate became a running one");
+    SEEN.remove("running");
+    p.run().waitUntilFinish();
+    Map<String, Long> last = new TreeMap<>();
+    for (String row : SEEN.get("running")) {
+      last.merge(row.substring(0, row.indexOf('=')), Long.parseLong(row.substring(row.indexOf('=') + 1, row.indexOf('@'))), Math::max);
+    }
+    Map<String, Long> expected = new TreeMap<>();
+    words().forEach(w -> expected.merge(w.getValue(), 1L, Long::sum));
+    assertEquals(expected, last, "each key's latest row is its count over the whole input");
+  }
+
+  @Test
+  void anotherTriggerKeepsTheGrouping() {
+    Pipeline p = pipeline();
+    p.apply(Create.timestamped(words()))
+        .apply(Window.<String>into(new GlobalWindows()).triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(2)))
+            .accumulatingFiredPanes().withAllowedLateness(Duration.ZERO))
+        .apply(Count.perElement());
+    CombinerLifting.apply(p, Repeatedly.forever(AfterPane.elementCountAtLeast(1)), Duration.ZERO);
+    assertFalse(has(p, "RunningAggregate"), "only the adapter's own update trigger is replaced");
+    assertTrue(has(p, "MergeAccumulators"), "but the combine is still lifted");
   }
 
   @Test

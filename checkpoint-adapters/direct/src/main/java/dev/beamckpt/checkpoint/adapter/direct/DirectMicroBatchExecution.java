@@ -1,6 +1,7 @@
 package dev.beamckpt.checkpoint.adapter.direct;
 
 import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.combine.CombinerLifting;
 import dev.beamckpt.checkpoint.RecoveryPlan;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
@@ -78,6 +79,7 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       if (location != null) {
         recovery = RecoveryPlan.read(location);
       }
+      CombinerLifting.apply(spec.pipeline()); // after openLocation took the query's fingerprint
       for (LoggedSource source : sources) {
         SourceChannel channel = source.open(spec.pipeline().getOptions());
         channels.put(source.sourceId(), channel);
