@@ -1,6 +1,7 @@
 package dev.beamckpt.checkpoint.combine;
 
 import java.util.List;
+import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
@@ -12,8 +13,12 @@ import org.apache.beam.sdk.runners.PTransformOverrideFactory;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.TimestampTransform;
 import org.apache.beam.sdk.transforms.windowing.Trigger;
 import org.apache.beam.sdk.util.construction.PTransformReplacements;
 import org.apache.beam.sdk.util.construction.SingleInputOutputOverrideFactory;
@@ -38,26 +43,45 @@ import org.joda.time.Duration;
 public final class CombinerLifting {
   private CombinerLifting() {}
 
+  /**
+   * Lifts every eligible combine; one over the global window whose accumulating panes fire a fixed
+   * delay after a key's first change, or on every element (how {@code QueryWindowing} runs complete
+   * and update mode), becomes a running aggregate per key ({@link RunningCombineFn}) instead of a
+   * grouping with trigger machinery. It fires as that trigger would, except at the end of time,
+   * which a streaming query does not reach.
+   */
   public static void apply(Pipeline pipeline) {
-    pipeline.replaceAll(List.of(PTransformOverride.of(ELIGIBLE, new Factory<>(null))));
+    PTransformMatcher running = application -> ELIGIBLE.matches(application) && running(mainInput(application)).isPresent();
+    pipeline.replaceAll(List.of(PTransformOverride.of(running, new Factory<>(true)),
+        PTransformOverride.of(ELIGIBLE, new Factory<>(false))));
   }
 
   /**
-   * Also turns each eligible aggregation over the global window with accumulating panes fired by
-   * {@code updateTrigger} (the runner adapter's, {@code firingDelay} after a key's first change)
-   * into a running aggregate per key ({@link RunningCombineFn}).
+   * Lifts every eligible combine, keeping the grouping after the shuffle: for the DirectRunner,
+   * which gives every key of a stateful step its own bundle and scans every key's cleanup timer,
+   * so a running aggregate per key costs more there than the grouping it replaces.
    */
-  public static void apply(Pipeline pipeline, Trigger updateTrigger, Duration firingDelay) {
-    PTransformMatcher running = application -> ELIGIBLE.matches(application) && runsWith(mainInput(application), updateTrigger);
-    pipeline.replaceAll(List.of(PTransformOverride.of(running, new Factory<>(firingDelay)),
-        PTransformOverride.of(ELIGIBLE, new Factory<>(null))));
+  public static void applyKeepingGroupings(Pipeline pipeline) {
+    pipeline.replaceAll(List.of(PTransformOverride.of(ELIGIBLE, new Factory<>(false))));
   }
 
-  private static boolean runsWith(PCollection<?> input, Trigger updateTrigger) {
+  /** The firing delay of a running aggregate over {@code input}, if its windowing makes it one. */
+  static Optional<Duration> running(PCollection<?> input) {
     WindowingStrategy<?, ?> strategy = input.getWindowingStrategy();
-    return strategy.getWindowFn() instanceof GlobalWindows
-        && strategy.getMode() == WindowingStrategy.AccumulationMode.ACCUMULATING_FIRED_PANES
-        && strategy.getTrigger().equals(updateTrigger);
+    if (!(strategy.getWindowFn() instanceof GlobalWindows)
+        || strategy.getMode() != WindowingStrategy.AccumulationMode.ACCUMULATING_FIRED_PANES
+        || !(strategy.getTrigger() instanceof Repeatedly repeatedly)) {
+      return Optional.empty();
+    }
+    Trigger each = repeatedly.getRepeatedTrigger();
+    if (each.equals(AfterPane.elementCountAtLeast(1))) {
+      return Optional.of(Duration.ZERO);
+    }
+    if (each instanceof AfterProcessingTime after && after.getTimestampTransforms().size() == 1
+        && after.getTimestampTransforms().get(0) instanceof TimestampTransform.Delay delay) {
+      return Optional.of(delay.getDelay());
+    }
+    return Optional.empty();
   }
 
   private static PCollection<?> mainInput(AppliedPTransform<?, ?, ?> application) {
@@ -80,11 +104,11 @@ public final class CombinerLifting {
 
   private static final class Factory<K, InputT, OutputT> extends SingleInputOutputOverrideFactory<
       PCollection<KV<K, InputT>>, PCollection<KV<K, OutputT>>, Combine.PerKey<K, InputT, OutputT>> {
-    /** Null: a combine of accumulators after the shuffle; else a running aggregate fired this long after a change. */
-    private final Duration firingDelay;
+    /** A running aggregate after the shuffle, not a combine of accumulators. */
+    private final boolean running;
 
-    Factory(Duration firingDelay) {
-      this.firingDelay = firingDelay;
+    Factory(boolean running) {
+      this.running = running;
     }
 
     @Override
@@ -94,7 +118,8 @@ public final class CombinerLifting {
       PCollection<KV<K, OutputT>> output = (PCollection<KV<K, OutputT>>) applied.getOutputs().values().iterator().next();
       Combine.CombineFn<InputT, ?, OutputT> fn = (Combine.CombineFn<InputT, ?, OutputT>) applied.getTransform().getFn();
       return PTransformOverrideFactory.PTransformReplacement.of(PTransformReplacements.getSingletonMainInput(applied),
-          new Lifted<>(fn, (KvCoder<K, OutputT>) output.getCoder(), firingDelay));
+          new Lifted<>(fn, (KvCoder<K, OutputT>) output.getCoder(),
+              running ? running(PTransformReplacements.getSingletonMainInput(applied)).orElseThrow() : null));
     }
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.runners.direct.DirectRunner;
@@ -20,6 +21,7 @@ import org.apache.beam.sdk.transforms.Mean;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
@@ -122,7 +124,7 @@ class CombinerLiftingTest {
             .withAllowedLateness(Duration.ZERO))
         .apply(Count.perElement())
         .apply(ParDo.of(new Collect<>("running")));
-    CombinerLifting.apply(p, everyElement, Duration.ZERO);
+    CombinerLifting.apply(p);
     assertTrue(has(p, "RunningAggregate"), "the aggregate became a running one");
     SEEN.remove("running");
     p.run().waitUntilFinish();
@@ -136,14 +138,26 @@ class CombinerLiftingTest {
   }
 
   @Test
+  void readsTheFiringDelayOfAProcessingTimeUpdateTrigger() {
+    Pipeline p = pipeline();
+    PCollection<String> fired = p.apply(Create.of("a"))
+        .apply(Window.<String>into(new GlobalWindows()).triggering(Repeatedly.forever(
+                AfterProcessingTime.pastFirstElementInPane().plusDelayOf(Duration.millis(250))))
+            .accumulatingFiredPanes().withAllowedLateness(Duration.ZERO));
+    assertEquals(Optional.of(Duration.millis(250)), CombinerLifting.running(fired));
+    PCollection<String> discarding = fired.apply("Discarding", Window.<String>configure().discardingFiredPanes());
+    assertEquals(Optional.empty(), CombinerLifting.running(discarding), "discarding panes are not a running aggregate");
+  }
+
+  @Test
   void anotherTriggerKeepsTheGrouping() {
     Pipeline p = pipeline();
     p.apply(Create.timestamped(words()))
         .apply(Window.<String>into(new GlobalWindows()).triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(2)))
             .accumulatingFiredPanes().withAllowedLateness(Duration.ZERO))
         .apply(Count.perElement());
-    CombinerLifting.apply(p, Repeatedly.forever(AfterPane.elementCountAtLeast(1)), Duration.ZERO);
-    assertFalse(has(p, "RunningAggregate"), "only the adapter's own update trigger is replaced");
+    CombinerLifting.apply(p);
+    assertFalse(has(p, "RunningAggregate"), "a count trigger above one is not a running aggregate's firing");
     assertTrue(has(p, "MergeAccumulators"), "but the combine is still lifted");
   }
 

@@ -76,10 +76,8 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
     CheckpointLocation location = spec.openLocation(); // a location of another pipeline is the first error to report
     try {
       FlinkJobSettings.refuseEventTimeWindows(spec);
-      FlinkCheckpointOptions flinkOptions = spec.pipeline().getOptions().as(FlinkCheckpointOptions.class);
-      if (flinkOptions.getLiftCombiners()) { // after openLocation took the query's fingerprint
-        CombinerLifting.apply(spec.pipeline(), new FlinkAdapter().updateTrigger(flinkOptions),
-            org.joda.time.Duration.millis(flinkOptions.getUpdateFiringMillis()));
+      if (spec.pipeline().getOptions().as(FlinkCheckpointOptions.class).getLiftCombiners()) {
+        CombinerLifting.apply(spec.pipeline()); // after openLocation took the query's fingerprint
       }
       String stateUri = location != null ? location.storage().runnerUri(CheckpointLocation.STATE) : null;
       FlinkRestorePoint restore = stateUri != null ? FlinkRestorePoint.latest(stateUri).orElse(null) : null;
