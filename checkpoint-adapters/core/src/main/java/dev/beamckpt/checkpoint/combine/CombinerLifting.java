@@ -151,7 +151,7 @@ public final class CombinerLifting {
           .setCoder(KvCoder.of(inputCoder.getKeyCoder(), accumulatorCoder));
       return (firingDelay == null
           ? partials.apply("MergeAccumulators", Combine.perKey(new MergeAccumulatorsFn<>(fn, accumulatorCoder)))
-          : partials.apply("RunningAggregate", ParDo.of(new RunningCombineFn<>(fn, accumulatorCoder, firingDelay))))
+          : partials.apply("RunningAggregate", ParDo.of(new RunningCombineFn<>(fn, inputCoder.getKeyCoder(), accumulatorCoder, firingDelay))))
           .setCoder(outputCoder);
     }
   }

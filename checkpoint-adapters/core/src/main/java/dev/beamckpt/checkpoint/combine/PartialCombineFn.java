@@ -22,10 +22,12 @@ final class PartialCombineFn<K, InputT, AccumT> extends DoFn<KV<K, InputT>, KV<K
   private final Coder<K> keyCoder;
   /** The timestamp combiner keeps the latest timestamp, not the earliest. */
   private final boolean latest;
-  private transient Map<Slot, Partial<K, AccumT>> partials;
-
-  /** A key in a window; the key as its coder's structural value, so equal encodings meet. */
-  private record Slot(BoundedWindow window, Object key) {}
+  /** A bundle's partials by window, then by the key's structural value (so equal encodings meet). */
+  private transient Map<BoundedWindow, Map<Object, Partial<K, AccumT>>> partials;
+  private transient int keys;
+  /** The window of the previous element and its partials: most bundles hold one window. */
+  private transient BoundedWindow lastWindow;
+  private transient Map<Object, Partial<K, AccumT>> lastPartials;
 
   private static final class Partial<K, AccumT> {
     final K key;
@@ -55,15 +57,20 @@ final class PartialCombineFn<K, InputT, AccumT> extends DoFn<KV<K, InputT>, KV<K
   @ProcessElement
   public void process(@Element KV<K, InputT> element, @Timestamp Instant timestamp, BoundedWindow window,
       OutputReceiver<KV<K, AccumT>> out) {
-    Slot slot = new Slot(window, keyCoder.structuralValue(element.getKey()));
-    Partial<K, AccumT> partial = partials.get(slot);
+    if (!window.equals(lastWindow)) {
+      lastWindow = window;
+      lastPartials = partials.computeIfAbsent(window, w -> new HashMap<>());
+    }
+    Object key = keyCoder.structuralValue(element.getKey());
+    Partial<K, AccumT> partial = lastPartials.get(key);
     if (partial == null) {
-      if (partials.size() >= MAX_KEYS) {
+      if (keys >= MAX_KEYS) {
         out.output(KV.of(element.getKey(), fn.addInput(fn.createAccumulator(), element.getValue())));
         return;
       }
       partial = new Partial<>(element.getKey(), fn.createAccumulator(), timestamp);
-      partials.put(slot, partial);
+      lastPartials.put(key, partial);
+      keys++;
     } else if (latest ? timestamp.isAfter(partial.timestamp) : timestamp.isBefore(partial.timestamp)) {
       partial.timestamp = timestamp;
     }
@@ -72,10 +79,17 @@ final class PartialCombineFn<K, InputT, AccumT> extends DoFn<KV<K, InputT>, KV<K
 
   @FinishBundle
   public void finishBundle(FinishBundleContext context) {
-    for (Map.Entry<Slot, Partial<K, AccumT>> e : partials.entrySet()) {
-      Partial<K, AccumT> p = e.getValue();
-      context.output(KV.of(p.key, fn.compact(p.accumulator)), p.timestamp, e.getKey().window());
+    for (Map.Entry<BoundedWindow, Map<Object, Partial<K, AccumT>>> window : partials.entrySet()) {
+      for (Partial<K, AccumT> p : window.getValue().values()) {
+        context.output(KV.of(p.key, fn.compact(p.accumulator)), p.timestamp, window.getKey());
+      }
     }
+    // The last window's map stays, emptied, for the next bundle: it is sized for a bundle's keys.
     partials.clear();
+    keys = 0;
+    if (lastPartials != null) {
+      lastPartials.clear();
+      partials.put(lastWindow, lastPartials);
+    }
   }
 }

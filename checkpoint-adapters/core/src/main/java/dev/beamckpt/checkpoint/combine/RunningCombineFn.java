@@ -1,7 +1,8 @@
 package dev.beamckpt.checkpoint.combine;
 
+import java.util.HashSet;
 import java.util.List;
-import org.apache.beam.sdk.coders.BooleanCoder;
+import java.util.Set;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -23,41 +24,50 @@ import org.joda.time.Duration;
  */
 final class RunningCombineFn<K, AccumT, OutputT> extends DoFn<KV<K, AccumT>, KV<K, OutputT>> {
   private final Combine.CombineFn<?, AccumT, OutputT> fn;
+  private final Coder<K> keyCoder;
   private final Duration delay;
+  /**
+   * Keys whose timer this instance set and that has not fired: a hint that saves a state cell
+   * per key, not state. After a restore it is empty, so a key's next input sets its restored
+   * timer again, which only moves that firing later by at most the delay.
+   */
+  private transient Set<Object> armed;
 
   @StateId("running")
   private final StateSpec<ValueState<AccumT>> runningSpec;
 
-  @StateId("armed")
-  private final StateSpec<ValueState<Boolean>> armedSpec = StateSpecs.value(BooleanCoder.of());
-
   @TimerId("fire")
   private final TimerSpec fireSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
-  RunningCombineFn(Combine.CombineFn<?, AccumT, OutputT> fn, Coder<AccumT> accumulatorCoder, Duration delay) {
+  RunningCombineFn(Combine.CombineFn<?, AccumT, OutputT> fn, Coder<K> keyCoder, Coder<AccumT> accumulatorCoder,
+      Duration delay) {
     this.fn = fn;
+    this.keyCoder = keyCoder;
     this.delay = delay;
     this.runningSpec = StateSpecs.value(accumulatorCoder);
   }
 
+  @Setup
+  public void setup() {
+    armed = new HashSet<>();
+  }
+
   @ProcessElement
   public void process(@Element KV<K, AccumT> partial, @StateId("running") ValueState<AccumT> running,
-      @StateId("armed") ValueState<Boolean> armed, @TimerId("fire") Timer fire, OutputReceiver<KV<K, OutputT>> out) {
+      @TimerId("fire") Timer fire, OutputReceiver<KV<K, OutputT>> out) {
     AccumT before = running.read();
     AccumT now = before == null ? partial.getValue() : fn.mergeAccumulators(List.of(before, partial.getValue()));
     running.write(now);
     if (delay.getMillis() == 0) {
       out.output(KV.of(partial.getKey(), fn.extractOutput(now)));
-    } else if (armed.read() == null) {
+    } else if (armed.add(keyCoder.structuralValue(partial.getKey()))) {
       fire.offset(delay).setRelative();
-      armed.write(true);
     }
   }
 
   @OnTimer("fire")
-  public void onFire(@Key K key, @StateId("running") ValueState<AccumT> running,
-      @StateId("armed") ValueState<Boolean> armed, OutputReceiver<KV<K, OutputT>> out) {
-    armed.clear();
+  public void onFire(@Key K key, @StateId("running") ValueState<AccumT> running, OutputReceiver<KV<K, OutputT>> out) {
+    armed.remove(keyCoder.structuralValue(key));
     out.output(KV.of(key, fn.extractOutput(running.read())));
   }
 }
