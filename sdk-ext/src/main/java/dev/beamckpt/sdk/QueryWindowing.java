@@ -46,7 +46,11 @@ public final class QueryWindowing<T> extends PTransform<PCollection<T>, PCollect
   @Override
   @SuppressWarnings("unchecked")
   public PCollection<T> expand(PCollection<T> input) {
-    Window<T> window = Window.<T>into((WindowFn<? super T, ?>) windowFn).withAllowedLateness(Duration.ZERO);
+    // Into the global window from the global window only the trigger changes: configure it, so the
+    // runner runs no window-assigning step per element (Flink passes a one-input Flatten through).
+    boolean alreadyThere = windowFn instanceof GlobalWindows && input.getWindowingStrategy().getWindowFn() instanceof GlobalWindows;
+    Window<T> window = (alreadyThere ? Window.<T>configure() : Window.<T>into((WindowFn<? super T, ?>) windowFn))
+        .withAllowedLateness(Duration.ZERO);
     PipelineOptions options = input.getPipeline().getOptions();
     return input.apply("Window.Into()", switch (mode) {
       case COMPLETE, UPDATE -> window.triggering(CheckpointAdapters.find(options)
