@@ -56,6 +56,22 @@ class FlinkJobSettingsTest {
   }
 
   @Test
+  void bundlesAreLargerAndShorterThanBeamsUnlessSetAndObjectsAreReused() throws Exception {
+    QuerySpec defaults = spec("--runner=FlinkRunner", "--flinkMaster=[local]");
+    FlinkJobSettings.apply(defaults, state(), null, RUN);
+    FlinkPipelineOptions flink = defaults.pipeline().getOptions().as(FlinkPipelineOptions.class);
+    assertEquals(10_000L, flink.getMaxBundleSize());
+    assertEquals(100L, flink.getMaxBundleTimeMills());
+    assertTrue(flink.getObjectReuse());
+
+    QuerySpec chosen = spec("--runner=FlinkRunner", "--flinkMaster=[local]", "--maxBundleSize=500", "--maxBundleTimeMills=2000");
+    FlinkJobSettings.apply(chosen, state(), null, RUN);
+    FlinkPipelineOptions own = chosen.pipeline().getOptions().as(FlinkPipelineOptions.class);
+    assertEquals(500L, own.getMaxBundleSize(), "a user's bundle size wins");
+    assertEquals(2000L, own.getMaxBundleTimeMills(), "a user's bundle time wins");
+  }
+
+  @Test
   void remoteRestoreUsesSavepointPath() throws Exception {
     QuerySpec spec = spec("--runner=FlinkRunner", "--flinkMaster=localhost:8081", "--stateBackend=rocksdb",
         "--checkpointingInterval=2000");
