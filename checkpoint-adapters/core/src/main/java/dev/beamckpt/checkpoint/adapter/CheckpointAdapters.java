@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /** Selects the checkpoint adapter for a pipeline's runner. */
@@ -24,15 +23,9 @@ public final class CheckpointAdapters {
   }
 
   public static CheckpointAdapter forOptions(PipelineOptions options) {
-    Class<? extends PipelineRunner<?>> runner = options.getRunner();
-    List<String> known = new ArrayList<>();
-    for (CheckpointAdapter adapter : all()) {
-      if (adapter.supports(runner)) {
-        return adapter;
-      }
-      known.add(adapter.getClass().getSimpleName());
-    }
-    throw new IllegalArgumentException("No checkpoint adapter runs queries on " + runner.getSimpleName()
-        + " (available: " + known + "). Use --runner=DirectRunner or --runner=FlinkRunner.");
+    return find(options).orElseThrow(() -> new IllegalArgumentException("No checkpoint adapter runs queries on "
+        + options.getRunner().getSimpleName() + " (available: "
+        + all().stream().map(a -> a.getClass().getSimpleName()).toList()
+        + "). Use --runner=DirectRunner or --runner=FlinkRunner."));
   }
 }

@@ -1,5 +1,6 @@
 package dev.beamckpt.checkpoint.combine;
 
+import dev.beamckpt.checkpoint.adapter.CheckpointAdapter;
 import java.util.List;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
@@ -13,7 +14,6 @@ import org.apache.beam.sdk.runners.PTransformOverrideFactory;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
@@ -69,14 +69,16 @@ public final class CombinerLifting {
   static Optional<Duration> running(PCollection<?> input) {
     WindowingStrategy<?, ?> strategy = input.getWindowingStrategy();
     if (!(strategy.getWindowFn() instanceof GlobalWindows)
-        || strategy.getMode() != WindowingStrategy.AccumulationMode.ACCUMULATING_FIRED_PANES
-        || !(strategy.getTrigger() instanceof Repeatedly repeatedly)) {
+        || strategy.getMode() != WindowingStrategy.AccumulationMode.ACCUMULATING_FIRED_PANES) {
+      return Optional.empty();
+    }
+    if (strategy.getTrigger().equals(CheckpointAdapter.everyElement())) {
+      return Optional.of(Duration.ZERO);
+    }
+    if (!(strategy.getTrigger() instanceof Repeatedly repeatedly)) {
       return Optional.empty();
     }
     Trigger each = repeatedly.getRepeatedTrigger();
-    if (each.equals(AfterPane.elementCountAtLeast(1))) {
-      return Optional.of(Duration.ZERO);
-    }
     if (each instanceof AfterProcessingTime after && after.getTimestampTransforms().size() == 1
         && after.getTimestampTransforms().get(0) instanceof TimestampTransform.Delay delay) {
       return Optional.of(delay.getDelay());

@@ -24,7 +24,7 @@ public interface FlinkCheckpointOptions extends PipelineOptions {
   @Description("Flink: in complete and update mode, a key's aggregate reaches the result table this long after"
       + " its first change (in milliseconds), with every change made meanwhile, instead of once per element. A"
       + " batch shows what reached the table when it is cut, so rows are at most this much older than the batch;"
-      + " 0 sends every element's update, which costs a firing of Beam's trigger machinery per element.")
+      + " 0 sends every change, which costs a row per partial count.")
   @Default.Long(200)
   long getUpdateFiringMillis();
 

@@ -32,8 +32,6 @@ import org.apache.beam.sdk.values.PValue;
  */
 record FlinkJobSettings(String jobName, String restAddress, boolean local) {
   private static final Set<String> BACKENDS = Set.of("filesystem", "rocksdb");
-  private static final long BEAM_STREAMING_BUNDLE_SIZE = 1_000;
-  private static final long BEAM_STREAMING_BUNDLE_MILLIS = 1_000;
   private static final long BUNDLE_SIZE = 10_000;
   private static final long BUNDLE_MILLIS = 100;
 
@@ -54,10 +52,10 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
     flink.setObjectReuse(true);
     // Beam's streaming defaults (1,000 elements, 1 s) make partial combines small and rows late;
     // bundles end at every checkpoint anyway, so larger and shorter ones lose nothing.
-    if (flink.getMaxBundleSize() == BEAM_STREAMING_BUNDLE_SIZE) {
+    if (flink.getMaxBundleSize().equals(new FlinkPipelineOptions.MaxBundleSizeFactory().create(flink))) {
       flink.setMaxBundleSize(BUNDLE_SIZE);
     }
-    if (flink.getMaxBundleTimeMills() == BEAM_STREAMING_BUNDLE_MILLIS) {
+    if (flink.getMaxBundleTimeMills().equals(new FlinkPipelineOptions.MaxBundleTimeFactory().create(flink))) {
       flink.setMaxBundleTimeMills(BUNDLE_MILLIS);
     }
     if (flink.getParallelism() <= 0) {
