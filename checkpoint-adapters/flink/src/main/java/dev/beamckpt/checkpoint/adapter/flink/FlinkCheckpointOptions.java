@@ -32,7 +32,7 @@ public interface FlinkCheckpointOptions extends PipelineOptions {
 
   @Description("Flink: combine each bundle's inputs per key before the shuffle (combiner lifting) for every"
       + " Combine.perKey with a plain CombineFn over non-merging windows. Changes the job graph: a location"
-      + " whose Flink state was written with the other setting does not restore.")
+      + " whose Flink state was written with the other setting is not expected to restore (untested): keep one setting.")
   @Default.Boolean(true)
   boolean getLiftCombiners();
 
