@@ -55,13 +55,17 @@ public final class Bench {
         plan = plan.withRepeats(Integer.parseInt(v));
       } else if (a.startsWith("--replayLines=")) {
         plan = plan.withReplayStreamLines(v.isEmpty() ? List.of() : Arrays.stream(v.split(",")).map(Integer::parseInt).toList());
+      } else if (a.startsWith("--warmup=")) {
+        plan = plan.withWindow(Duration.ofSeconds(Long.parseLong(v)), plan.measure());
+      } else if (a.startsWith("--measure=")) {
+        plan = plan.withWindow(plan.warmup(), Duration.ofSeconds(Long.parseLong(v)));
       } else if (a.startsWith("--report=")) {
         report = Path.of(v);
       } else if (a.startsWith("--out=")) {
         out = Path.of(v);
       } else {
         System.err.println("Unknown argument '" + a + "'. Usage: bin/bench [--quick] [--systems=" + String.join(",",
-            Arrays.stream(Peer.values()).map(p -> p.id).toList()) + "] [--sizes=10000,100000] [--repeats=N] [--replayLines=2000,10000] [--out=DIR] | --report=DIR");
+            Arrays.stream(Peer.values()).map(p -> p.id).toList()) + "] [--sizes=10000,100000] [--repeats=N] [--replayLines=2000,10000] [--warmup=S] [--measure=S] [--out=DIR] | --report=DIR");
         System.exit(2);
       }
     }

@@ -76,4 +76,10 @@ record Plan(
     return new Plan(mode, peers, distinctWords, repeats, streamLines, interval, minAheadWords, warmup, measure, pacedRate,
         paced, slowLimit, replayDistinctWords, lines);
   }
+
+  /** A longer warm-up lets every peer's JIT finish compiling before the window opens. */
+  Plan withWindow(Duration warmup, Duration measure) {
+    return new Plan(mode, peers, distinctWords, repeats, streamLines, interval, minAheadWords, warmup, measure, pacedRate,
+        paced, slowLimit, replayDistinctWords, replayStreamLines);
+  }
 }
