@@ -153,7 +153,7 @@ public final class CombinerLifting {
           .setCoder(KvCoder.of(inputCoder.getKeyCoder(), accumulatorCoder));
       return (firingDelay == null
           ? partials.apply("MergeAccumulators", Combine.perKey(new MergeAccumulatorsFn<>(fn, accumulatorCoder)))
-          : partials.apply("RunningAggregate", ParDo.of(new RunningCombineFn<>(fn, inputCoder.getKeyCoder(), accumulatorCoder, firingDelay))))
+          : partials.apply("RunningAggregate", ParDo.of(new RunningCombineFn<>(fn, inputCoder.getKeyCoder(), accumulatorCoder, firingDelay, latest))))
           .setCoder(outputCoder);
     }
   }
