@@ -7,9 +7,12 @@ import dev.beamckpt.sdk.sink.Sink;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -36,6 +39,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
  * The result table kept in the runner's checkpointed state, for runners that restore state
@@ -68,7 +72,7 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
     KvCoder<K, V> coder = (KvCoder<K, V>) results.getCoder();
     results
         .apply("ToRowUpdates", ParDo.of(new ToRowUpdateFn<>(coder)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), TableCoders.RowUpdateCoder.INSTANCE))
+        .setCoder(KvCoder.of(VarIntCoder.of(), ListCoder.of(TableCoders.RowUpdateCoder.INSTANCE)))
         .apply("OneTable", Window.into(new GlobalWindows()))
         .apply("ResultTable", ParDo.of(new TableFn(mode, interval, committer)))
         .setCoder(TableCoders.BatchCoder.INSTANCE)
@@ -86,24 +90,53 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
   /** One trigger's output. */
   record Batch(long batchId, long createdAtMs, ArrayList<RowUpdate> rows) {}
 
-  static final class ToRowUpdateFn<K, V> extends DoFn<KV<K, V>, KV<Integer, RowUpdate>> {
+  /**
+   * Encodes a bundle's panes and hands them to the table as one list per window when the bundle
+   * finishes (before every checkpoint, so none is held outside it): the single-key table then
+   * binds its state once per list, not once per row.
+   */
+  static final class ToRowUpdateFn<K, V> extends DoFn<KV<K, V>, KV<Integer, List<RowUpdate>>> {
     private final KvCoder<K, V> coder;
+    private transient Map<BoundedWindow, Rows> bundle;
+
+    /** A window's rows in this bundle and the earliest timestamp among them. */
+    private static final class Rows {
+      final ArrayList<RowUpdate> rows = new ArrayList<>();
+      Instant timestamp;
+    }
 
     ToRowUpdateFn(KvCoder<K, V> coder) {
       this.coder = coder;
     }
 
+    @Setup
+    public void setup() {
+      bundle = new HashMap<>();
+    }
+
     @ProcessElement
-    public void process(@Element KV<K, V> row, BoundedWindow window, PaneInfo pane, OutputReceiver<KV<Integer, RowUpdate>> out)
+    public void process(@Element KV<K, V> row, @Timestamp Instant timestamp, BoundedWindow window, PaneInfo pane)
         throws IOException {
       Long start = window instanceof IntervalWindow w ? w.start().getMillis() : null;
       Long end = window instanceof IntervalWindow w ? w.end().getMillis() : null;
-      out.output(KV.of(0, new RowUpdate(start, end, CoderUtils.encodeToByteArray(coder.getKeyCoder(), row.getKey()),
-          CoderUtils.encodeToByteArray(coder.getValueCoder(), row.getValue()), pane.isLast())));
+      Rows rows = bundle.computeIfAbsent(window, w -> new Rows());
+      rows.rows.add(new RowUpdate(start, end, CoderUtils.encodeToByteArray(coder.getKeyCoder(), row.getKey()),
+          CoderUtils.encodeToByteArray(coder.getValueCoder(), row.getValue()), pane.isLast()));
+      if (rows.timestamp == null || timestamp.isBefore(rows.timestamp)) {
+        rows.timestamp = timestamp;
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) {
+      for (Map.Entry<BoundedWindow, Rows> window : bundle.entrySet()) {
+        context.output(KV.of(0, (List<RowUpdate>) window.getValue().rows), window.getValue().timestamp, window.getKey());
+      }
+      bundle.clear();
     }
   }
 
-  static final class TableFn extends DoFn<KV<Integer, RowUpdate>, Batch> {
+  static final class TableFn extends DoFn<KV<Integer, List<RowUpdate>>, Batch> {
     private final OutputMode mode;
     private final Duration interval;
     private final BatchCommitter committer;
@@ -134,14 +167,16 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
     }
 
     @ProcessElement
-    public void process(@Element KV<Integer, RowUpdate> element,
+    public void process(@Element KV<Integer, List<RowUpdate>> element,
         @StateId("rows") MapState<String, RowUpdate> rows,
         @StateId("changed") SetState<String> changed,
         @StateId("appended") BagState<RowUpdate> appended,
         @StateId("armed") ValueState<Boolean> armed,
         @TimerId("trigger") Timer trigger) {
-      RowUpdate update = element.getValue();
-      ResultFold.accept(mode, state(rows, changed, appended), update.rowId(), update, update.finalPane());
+      ResultFold.Rows<String, RowUpdate> table = state(mode, rows, changed, appended);
+      for (RowUpdate update : element.getValue()) {
+        ResultFold.accept(mode, table, update.rowId(), update, update.finalPane());
+      }
       if (!Boolean.TRUE.equals(armed.read())) {
         // An interval after the first row since the last batch, not at the next wall-clock multiple
         // of it: an aligned timer can fire a millisecond after a burst began and cut a line in two.
@@ -150,9 +185,14 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
       }
     }
 
-    /** The table's state as the fold sees it: Beam state cells of this single-key step. */
-    private static ResultFold.Rows<String, RowUpdate> state(MapState<String, RowUpdate> rows, SetState<String> changed,
-        BagState<RowUpdate> appended) {
+    /**
+     * The table's state as the fold sees it: Beam state cells of this single-key step. In update
+     * mode a batch needs only the rows changed since the last one, so a batch takes its rows along
+     * and the state holds no more than one interval's changes; the aggregation's own state holds
+     * the current values.
+     */
+    private static ResultFold.Rows<String, RowUpdate> state(OutputMode mode, MapState<String, RowUpdate> rows,
+        SetState<String> changed, BagState<RowUpdate> appended) {
       return new ResultFold.Rows<>() {
         @Override
         public void put(String id, RowUpdate row) {
@@ -193,6 +233,9 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
         public void clearBatch() {
           changed.clear();
           appended.clear();
+          if (mode == OutputMode.UPDATE) {
+            rows.clear();
+          }
         }
       };
     }
@@ -204,7 +247,7 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
         @StateId("appended") BagState<RowUpdate> appended,
         @StateId("nextBatch") ValueState<Long> nextBatch,
         @StateId("armed") ValueState<Boolean> armed) throws IOException {
-      ArrayList<RowUpdate> out = new ArrayList<>(ResultFold.drain(mode, state(rows, changed, appended)));
+      ArrayList<RowUpdate> out = new ArrayList<>(ResultFold.drain(mode, state(mode, rows, changed, appended)));
       armed.clear();
       if (out.isEmpty()) {
         return;
