@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -87,8 +89,22 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
     }
   }
 
-  /** One trigger's output. */
-  record Batch(long batchId, long createdAtMs, ArrayList<RowUpdate> rows) {}
+  /**
+   * One trigger's output. The rows stay encoded while the batch waits for its checkpoint: the
+   * runner copies a stable-input step's buffer at every checkpoint, and a byte array copies at
+   * memory speed where a list of rows is encoded and decoded row by row.
+   */
+  record Batch(long batchId, long createdAtMs, int rowCount, byte[] encodedRows) {
+    private static final Coder<List<RowUpdate>> ROWS = ListCoder.of(TableCoders.RowUpdateCoder.INSTANCE);
+
+    static Batch of(long batchId, long createdAtMs, List<RowUpdate> rows) throws CoderException {
+      return new Batch(batchId, createdAtMs, rows.size(), CoderUtils.encodeToByteArray(ROWS, rows));
+    }
+
+    List<RowUpdate> rows() throws CoderException {
+      return CoderUtils.decodeFromByteArray(ROWS, encodedRows);
+    }
+  }
 
   /**
    * Encodes a bundle's panes and hands them to the table as one list per window when the bundle
@@ -247,7 +263,7 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
         @StateId("appended") BagState<RowUpdate> appended,
         @StateId("nextBatch") ValueState<Long> nextBatch,
         @StateId("armed") ValueState<Boolean> armed) throws IOException {
-      ArrayList<RowUpdate> out = new ArrayList<>(ResultFold.drain(mode, state(mode, rows, changed, appended)));
+      List<RowUpdate> out = ResultFold.drain(mode, state(mode, rows, changed, appended));
       armed.clear();
       if (out.isEmpty()) {
         return;
@@ -256,7 +272,7 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
       if (id == null) {
         id = committer != null ? committer.firstBatchId() : 1L;
       }
-      context.output(new Batch(id, System.currentTimeMillis(), out));
+      context.output(Batch.of(id, System.currentTimeMillis(), out));
       nextBatch.write(id + 1);
     }
   }
@@ -279,7 +295,7 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
     @ProcessElement
     @RequiresStableInput
     public void process(@Element Batch batch) throws IOException {
-      List<TableRow> rows = new ArrayList<>(batch.rows().size());
+      List<TableRow> rows = new ArrayList<>(batch.rowCount());
       for (RowUpdate u : batch.rows()) {
         rows.add(new TableRow(u.windowStartMs(), u.windowEndMs(),
             CoderUtils.decodeFromByteArray(coder.getKeyCoder(), u.key()),

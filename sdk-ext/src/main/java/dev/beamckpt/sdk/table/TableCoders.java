@@ -5,13 +5,12 @@ import dev.beamckpt.sdk.table.StatefulResultTable.RowUpdate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.ArrayList;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CustomCoder;
-import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 
 /**
@@ -47,18 +46,20 @@ final class TableCoders {
 
   static final class BatchCoder extends CustomCoder<Batch> {
     static final BatchCoder INSTANCE = new BatchCoder();
-    private static final Coder<java.util.List<RowUpdate>> ROWS = ListCoder.of(RowUpdateCoder.INSTANCE);
+    private static final Coder<byte[]> ROWS = ByteArrayCoder.of();
 
     @Override
     public void encode(Batch batch, OutputStream out) throws IOException {
       VarLongCoder.of().encode(batch.batchId(), out);
       VarLongCoder.of().encode(batch.createdAtMs(), out);
-      ROWS.encode(batch.rows(), out);
+      VarIntCoder.of().encode(batch.rowCount(), out);
+      ROWS.encode(batch.encodedRows(), out);
     }
 
     @Override
     public Batch decode(InputStream in) throws IOException {
-      return new Batch(VarLongCoder.of().decode(in), VarLongCoder.of().decode(in), new ArrayList<>(ROWS.decode(in)));
+      return new Batch(VarLongCoder.of().decode(in), VarLongCoder.of().decode(in), VarIntCoder.of().decode(in),
+          ROWS.decode(in));
     }
   }
 }

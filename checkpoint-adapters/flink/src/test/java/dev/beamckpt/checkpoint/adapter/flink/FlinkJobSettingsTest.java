@@ -1,6 +1,7 @@
 package dev.beamckpt.checkpoint.adapter.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,19 +57,22 @@ class FlinkJobSettingsTest {
   }
 
   @Test
-  void bundlesAreLargerAndShorterThanBeamsUnlessSetAndObjectsAreReused() throws Exception {
+  void bundlesAreLargerAndShorterThanBeamsAndMetricsOffUnlessSetAndObjectsAreReused() throws Exception {
     QuerySpec defaults = spec("--runner=FlinkRunner", "--flinkMaster=[local]");
     FlinkJobSettings.apply(defaults, state(), null, RUN);
     FlinkPipelineOptions flink = defaults.pipeline().getOptions().as(FlinkPipelineOptions.class);
-    assertEquals(10_000L, flink.getMaxBundleSize());
+    assertEquals(100_000L, flink.getMaxBundleSize());
     assertEquals(100L, flink.getMaxBundleTimeMills());
     assertTrue(flink.getObjectReuse());
+    assertTrue(flink.getDisableMetrics());
 
-    QuerySpec chosen = spec("--runner=FlinkRunner", "--flinkMaster=[local]", "--maxBundleSize=500", "--maxBundleTimeMills=2000");
+    QuerySpec chosen = spec("--runner=FlinkRunner", "--flinkMaster=[local]", "--maxBundleSize=500", "--maxBundleTimeMills=2000",
+        "--disableMetrics=false");
     FlinkJobSettings.apply(chosen, state(), null, RUN);
     FlinkPipelineOptions own = chosen.pipeline().getOptions().as(FlinkPipelineOptions.class);
     assertEquals(500L, own.getMaxBundleSize(), "a user's bundle size wins");
     assertEquals(2000L, own.getMaxBundleTimeMills(), "a user's bundle time wins");
+    assertFalse(own.getDisableMetrics(), "Beam metrics stay on when asked for");
   }
 
   @Test
