@@ -204,8 +204,8 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
     /**
      * The table's state as the fold sees it: Beam state cells of this single-key step. In update
      * mode a batch needs only the rows changed since the last one, so a batch takes its rows along
-     * and the state holds no more than one interval's changes; the aggregation's own state holds
-     * the current values.
+     * and the state holds no more than one interval's changes (every row it holds is a changed
+     * one, so no set of changed ids is kept); the aggregation's own state holds the current values.
      */
     private static ResultFold.Rows<String, RowUpdate> state(OutputMode mode, MapState<String, RowUpdate> rows,
         SetState<String> changed, BagState<RowUpdate> appended) {
@@ -227,12 +227,14 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
 
         @Override
         public void markChanged(String id) {
-          changed.add(id);
+          if (mode != OutputMode.UPDATE) {
+            changed.add(id);
+          }
         }
 
         @Override
         public Iterable<String> changed() {
-          return changed.read();
+          return mode == OutputMode.UPDATE ? rows.keys().read() : changed.read();
         }
 
         @Override
