@@ -7,6 +7,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.runners.PTransformMatcher;
 import org.apache.beam.sdk.runners.PTransformOverride;
@@ -14,6 +15,7 @@ import org.apache.beam.sdk.runners.PTransformOverrideFactory;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
@@ -52,17 +54,31 @@ public final class CombinerLifting {
    */
   public static void apply(Pipeline pipeline) {
     PTransformMatcher running = application -> ELIGIBLE.matches(application) && running(mainInput(application)).isPresent();
-    pipeline.replaceAll(List.of(PTransformOverride.of(running, new Factory<>(true)),
-        PTransformOverride.of(ELIGIBLE, new Factory<>(false))));
+    pipeline.replaceAll(List.of(PTransformOverride.of(running, new Factory<>(Final.RUNNING_PER_KEY)),
+        PTransformOverride.of(ELIGIBLE, new Factory<>(Final.MERGE))));
   }
 
   /**
-   * Lifts every eligible combine, keeping the grouping after the shuffle: for the DirectRunner,
-   * which gives every key of a stateful step its own bundle and scans every key's cleanup timer,
-   * so a running aggregate per key costs more there than the grouping it replaces.
+   * Lifts every eligible combine for the DirectRunner, which gives every key of a stateful step or
+   * grouping its own bundle and scans every key's timers: a running aggregate keeps all its keys in
+   * one map under one key ({@link RunningTableFn}), so a batch's partials make one bundle; other
+   * combines keep the grouping.
    */
-  public static void applyKeepingGroupings(Pipeline pipeline) {
-    pipeline.replaceAll(List.of(PTransformOverride.of(ELIGIBLE, new Factory<>(false))));
+  public static void applyInOneKey(Pipeline pipeline) {
+    PTransformMatcher running = application -> ELIGIBLE.matches(application) && running(mainInput(application)).isPresent()
+        && ((KvCoder<?, ?>) mainInput(application).getCoder()).getKeyCoder().consistentWithEquals();
+    pipeline.replaceAll(List.of(PTransformOverride.of(running, new Factory<>(Final.RUNNING_ONE_KEY)),
+        PTransformOverride.of(ELIGIBLE, new Factory<>(Final.MERGE))));
+  }
+
+  /** What follows the shuffle of partials. */
+  enum Final {
+    /** A combine of accumulators: any windowing and trigger. */
+    MERGE,
+    /** {@link RunningCombineFn}: one state cell per key. */
+    RUNNING_PER_KEY,
+    /** {@link RunningTableFn}: every key in one map under one key. */
+    RUNNING_ONE_KEY
   }
 
   /** The firing delay of a running aggregate over {@code input}, if its windowing makes it one. */
@@ -106,11 +122,10 @@ public final class CombinerLifting {
 
   private static final class Factory<K, InputT, OutputT> extends SingleInputOutputOverrideFactory<
       PCollection<KV<K, InputT>>, PCollection<KV<K, OutputT>>, Combine.PerKey<K, InputT, OutputT>> {
-    /** A running aggregate after the shuffle, not a combine of accumulators. */
-    private final boolean running;
+    private final Final after;
 
-    Factory(boolean running) {
-      this.running = running;
+    Factory(Final after) {
+      this.after = after;
     }
 
     @Override
@@ -120,8 +135,8 @@ public final class CombinerLifting {
       PCollection<KV<K, OutputT>> output = (PCollection<KV<K, OutputT>>) applied.getOutputs().values().iterator().next();
       Combine.CombineFn<InputT, ?, OutputT> fn = (Combine.CombineFn<InputT, ?, OutputT>) applied.getTransform().getFn();
       return PTransformOverrideFactory.PTransformReplacement.of(PTransformReplacements.getSingletonMainInput(applied),
-          new Lifted<>(fn, (KvCoder<K, OutputT>) output.getCoder(),
-              running ? running(PTransformReplacements.getSingletonMainInput(applied)).orElseThrow() : null));
+          new Lifted<>(fn, (KvCoder<K, OutputT>) output.getCoder(), after,
+              after == Final.MERGE ? null : running(PTransformReplacements.getSingletonMainInput(applied)).orElseThrow()));
     }
   }
 
@@ -129,12 +144,14 @@ public final class CombinerLifting {
   static final class Lifted<K, InputT, AccumT, OutputT> extends PTransform<PCollection<KV<K, InputT>>, PCollection<KV<K, OutputT>>> {
     private final Combine.CombineFn<InputT, AccumT, OutputT> fn;
     private final KvCoder<K, OutputT> outputCoder;
-
+    private final Final after;
+    /** A running aggregate's firing delay; null for {@link Final#MERGE}. */
     private final Duration firingDelay;
 
-    Lifted(Combine.CombineFn<InputT, AccumT, OutputT> fn, KvCoder<K, OutputT> outputCoder, Duration firingDelay) {
+    Lifted(Combine.CombineFn<InputT, AccumT, OutputT> fn, KvCoder<K, OutputT> outputCoder, Final after, Duration firingDelay) {
       this.fn = fn;
       this.outputCoder = outputCoder;
+      this.after = after;
       this.firingDelay = firingDelay;
     }
 
@@ -151,10 +168,16 @@ public final class CombinerLifting {
       PCollection<KV<K, AccumT>> partials = input
           .apply("PartialCombine", ParDo.of(new PartialCombineFn<>(fn, inputCoder.getKeyCoder(), latest)))
           .setCoder(KvCoder.of(inputCoder.getKeyCoder(), accumulatorCoder));
-      return (firingDelay == null
-          ? partials.apply("MergeAccumulators", Combine.perKey(new MergeAccumulatorsFn<>(fn, accumulatorCoder)))
-          : partials.apply("RunningAggregate", ParDo.of(new RunningCombineFn<>(fn, inputCoder.getKeyCoder(), accumulatorCoder, firingDelay, latest))))
-          .setCoder(outputCoder);
+      Coder<K> keyCoder = inputCoder.getKeyCoder();
+      return (switch (after) {
+        case MERGE -> partials.apply("MergeAccumulators", Combine.perKey(new MergeAccumulatorsFn<>(fn, accumulatorCoder)));
+        case RUNNING_PER_KEY -> partials.apply("RunningAggregate",
+            ParDo.of(new RunningCombineFn<>(fn, keyCoder, accumulatorCoder, firingDelay, latest)));
+        case RUNNING_ONE_KEY -> partials
+            .apply("OneKey", WithKeys.of(0))
+            .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(keyCoder, accumulatorCoder)))
+            .apply("RunningTable", ParDo.of(new RunningTableFn<>(fn, keyCoder, accumulatorCoder, latest)));
+      }).setCoder(outputCoder);
     }
   }
 }

@@ -1,8 +1,6 @@
 package dev.beamckpt.checkpoint.combine;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -12,7 +10,6 @@ import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -31,8 +28,7 @@ final class RunningCombineFn<K, AccumT, OutputT> extends DoFn<KV<K, AccumT>, KV<
   private final boolean everyInput;
   /** The timestamp combiner keeps the latest timestamp, not the earliest. */
   private final boolean latest;
-  /** The keys changed in this bundle, by structural value, with their newest accumulator. */
-  private transient Map<Object, Changed<K, AccumT>> changed;
+  private transient ChangedKeys<K, AccumT, OutputT> changed;
 
   @StateId("running")
   private final StateSpec<ValueState<AccumT>> runningSpec;
@@ -43,18 +39,6 @@ final class RunningCombineFn<K, AccumT, OutputT> extends DoFn<KV<K, AccumT>, KV<
    */
   @TimerId("fire")
   private final TimerSpec fireSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
-
-  private static final class Changed<K, AccumT> {
-    final K key;
-    AccumT accumulator;
-    Instant timestamp;
-
-    Changed(K key, AccumT accumulator, Instant timestamp) {
-      this.key = key;
-      this.accumulator = accumulator;
-      this.timestamp = timestamp;
-    }
-  }
 
   RunningCombineFn(Combine.CombineFn<?, AccumT, OutputT> fn, Coder<K> keyCoder, Coder<AccumT> accumulatorCoder,
       Duration delay, boolean latest) {
@@ -67,7 +51,7 @@ final class RunningCombineFn<K, AccumT, OutputT> extends DoFn<KV<K, AccumT>, KV<
 
   @Setup
   public void setup() {
-    changed = new HashMap<>();
+    changed = new ChangedKeys<>(fn, keyCoder, latest);
   }
 
   @ProcessElement
@@ -80,23 +64,12 @@ final class RunningCombineFn<K, AccumT, OutputT> extends DoFn<KV<K, AccumT>, KV<
       out.output(KV.of(partial.getKey(), fn.extractOutput(now)));
       return;
     }
-    Changed<K, AccumT> c = changed.get(keyCoder.structuralValue(partial.getKey()));
-    if (c == null) {
-      changed.put(keyCoder.structuralValue(partial.getKey()), new Changed<>(partial.getKey(), now, timestamp));
-    } else {
-      c.accumulator = now;
-      if (latest ? timestamp.isAfter(c.timestamp) : timestamp.isBefore(c.timestamp)) {
-        c.timestamp = timestamp;
-      }
-    }
+    changed.record(partial.getKey(), now, timestamp);
   }
 
   @FinishBundle
   public void finishBundle(FinishBundleContext context) {
-    for (Changed<K, AccumT> c : changed.values()) {
-      context.output(KV.of(c.key, fn.extractOutput(c.accumulator)), c.timestamp, GlobalWindow.INSTANCE);
-    }
-    changed.clear();
+    changed.emit(context);
   }
 
   @OnTimer("fire")

@@ -118,25 +118,33 @@ class CombinerLiftingTest {
   @Test
   void aRunningAggregateFiresEveryKeysGrowingCount() {
     // Every element fires per input; a firing delay fires each changed key when its bundle finishes.
+    // Per key (Flink) or every key in one map under one key (the DirectRunner).
     for (Trigger trigger : List.of(Repeatedly.forever(AfterPane.elementCountAtLeast(1)),
         Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(Duration.millis(250))))) {
-      Pipeline p = pipeline();
-      p.apply(Create.timestamped(words()))
-          .apply(Window.<String>into(new GlobalWindows()).triggering(trigger).accumulatingFiredPanes()
-              .withAllowedLateness(Duration.ZERO))
-          .apply(Count.perElement())
-          .apply(ParDo.of(new Collect<>("running")));
-      CombinerLifting.apply(p);
-      assertTrue(has(p, "RunningAggregate"), "the aggregate became a running one");
-      SEEN.remove("running");
-      p.run().waitUntilFinish();
-      Map<String, Long> last = new TreeMap<>();
-      for (String row : SEEN.get("running")) {
-        last.merge(row.substring(0, row.indexOf('=')), Long.parseLong(row.substring(row.indexOf('=') + 1, row.indexOf('@'))), Math::max);
+      for (boolean oneKey : new boolean[] {false, true}) {
+        Pipeline p = pipeline();
+        p.apply(Create.timestamped(words()))
+            .apply(Window.<String>into(new GlobalWindows()).triggering(trigger).accumulatingFiredPanes()
+                .withAllowedLateness(Duration.ZERO))
+            .apply(Count.perElement())
+            .apply(ParDo.of(new Collect<>("running")));
+        if (oneKey) {
+          CombinerLifting.applyInOneKey(p);
+        } else {
+          CombinerLifting.apply(p);
+        }
+        String step = oneKey ? "RunningTable" : "RunningAggregate";
+        assertTrue(has(p, step), "the aggregate became a " + step);
+        SEEN.remove("running");
+        p.run().waitUntilFinish();
+        Map<String, Long> last = new TreeMap<>();
+        for (String row : SEEN.get("running")) {
+          last.merge(row.substring(0, row.indexOf('=')), Long.parseLong(row.substring(row.indexOf('=') + 1, row.indexOf('@'))), Math::max);
+        }
+        Map<String, Long> expected = new TreeMap<>();
+        words().forEach(w -> expected.merge(w.getValue(), 1L, Long::sum));
+        assertEquals(expected, last, trigger + ", " + step + ": each key's latest row is its count over the whole input");
       }
-      Map<String, Long> expected = new TreeMap<>();
-      words().forEach(w -> expected.merge(w.getValue(), 1L, Long::sum));
-      assertEquals(expected, last, trigger + ": each key's latest row is its count over the whole input");
     }
   }
 

@@ -79,7 +79,7 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       if (location != null) {
         recovery = RecoveryPlan.read(location);
       }
-      CombinerLifting.applyKeepingGroupings(spec.pipeline()); // after openLocation took the query's fingerprint
+      CombinerLifting.applyInOneKey(spec.pipeline()); // after openLocation took the query's fingerprint
       for (LoggedSource source : sources) {
         SourceChannel channel = source.open(spec.pipeline().getOptions());
         channels.put(source.sourceId(), channel);

@@ -1,0 +1,62 @@
+package dev.beamckpt.checkpoint.combine;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.KV;
+import org.joda.time.Instant;
+
+/**
+ * The keys a running aggregate changed in the current bundle, each with its newest accumulator and
+ * the earliest (or, for {@code TimestampCombiner.LATEST}, the latest) timestamp of its inputs;
+ * emitted as one row per key when the bundle finishes.
+ */
+final class ChangedKeys<K, AccumT, OutputT> {
+  private final Combine.CombineFn<?, AccumT, OutputT> fn;
+  private final Coder<K> keyCoder;
+  private final boolean latest;
+  /** By the key coder's structural value, so equal encodings meet. */
+  private final Map<Object, Changed<K, AccumT>> changed = new HashMap<>();
+
+  private static final class Changed<K, AccumT> {
+    final K key;
+    AccumT accumulator;
+    Instant timestamp;
+
+    Changed(K key, AccumT accumulator, Instant timestamp) {
+      this.key = key;
+      this.accumulator = accumulator;
+      this.timestamp = timestamp;
+    }
+  }
+
+  ChangedKeys(Combine.CombineFn<?, AccumT, OutputT> fn, Coder<K> keyCoder, boolean latest) {
+    this.fn = fn;
+    this.keyCoder = keyCoder;
+    this.latest = latest;
+  }
+
+  void record(K key, AccumT accumulator, Instant timestamp) {
+    Object structural = keyCoder.structuralValue(key);
+    Changed<K, AccumT> c = changed.get(structural);
+    if (c == null) {
+      changed.put(structural, new Changed<>(key, accumulator, timestamp));
+      return;
+    }
+    c.accumulator = accumulator;
+    if (latest ? timestamp.isAfter(c.timestamp) : timestamp.isBefore(c.timestamp)) {
+      c.timestamp = timestamp;
+    }
+  }
+
+  /** Each changed key's current output, in the global window; then forgets them. */
+  void emit(DoFn<?, KV<K, OutputT>>.FinishBundleContext context) {
+    for (Changed<K, AccumT> c : changed.values()) {
+      context.output(KV.of(c.key, fn.extractOutput(c.accumulator)), c.timestamp, GlobalWindow.INSTANCE);
+    }
+    changed.clear();
+  }
+}
