@@ -1,5 +1,6 @@
 package dev.beamckpt.io.socket;
 
+import dev.beamckpt.checkpoint.source.LoggedUnboundedSource;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -96,7 +97,7 @@ public final class SocketIO {
       if (config.maxLineBytes() < 1 || config.watermarkDelayMs() < 0) {
         throw new IllegalArgumentException("SocketIO: maxLineBytes must be positive and the watermark delay not negative");
       }
-      return input.apply(org.apache.beam.sdk.io.Read.from(new SocketSource(config)));
+      return LoggedUnboundedSource.lines(input.apply(org.apache.beam.sdk.io.Read.from(new SocketSource(config))));
     }
   }
 }

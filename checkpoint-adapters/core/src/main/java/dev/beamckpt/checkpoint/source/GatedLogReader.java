@@ -3,9 +3,12 @@ package dev.beamckpt.checkpoint.source;
 import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.checkpoint.source.log.ReceiveLog;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.beam.sdk.io.UnboundedSource;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Instant;
 
 /**
@@ -14,9 +17,23 @@ import org.joda.time.Instant;
  * (a socket, a queue). Element timestamps are the ingestion times the log recorded, so a replay
  * sees the same ones; under a driver the watermark is the gate's, else the log's own. Its mark is
  * its position in the log.
+ *
+ * <p>It emits the records available as chunks of up to {@link #MAX_CHUNK}, each line with its own
+ * ingestion time, which {@link LoggedUnboundedSource#lines()} turns back into lines: a runner
+ * that bounds a source's bundles by element count (the DirectRunner reads ten per bundle, and pays
+ * for each bundle in every step and every key) then carries thousands of lines per bundle.
  */
-public final class GatedLogReader extends UnboundedSource.UnboundedReader<String> {
-  private final UnboundedSource<String, ?> source;
+public final class GatedLogReader extends UnboundedSource.UnboundedReader<List<TimestampedValue<String>>> {
+  static final int MAX_CHUNK = 1_000;
+  /**
+   * Lines after which the reader reports no input once, whatever the log holds: a runner that
+   * reads on until the source pauses or a large count is reached (Beam's Flink runner: 10,000
+   * elements or 10 s per call) then returns to its task between pauses, where checkpoint barriers
+   * wait; at 10,000 chunks a call would hold the task for seconds.
+   */
+  static final int PAUSE_LINES = 10 * MAX_CHUNK;
+
+  private final UnboundedSource<List<TimestampedValue<String>>, ?> source;
   private final String receiverKey;
   private final SourceChannel channel;
   private final ReceiveLog log;
@@ -24,15 +41,17 @@ public final class GatedLogReader extends UnboundedSource.UnboundedReader<String
   private final long watermarkDelayMs;
   private ReceiveLog.Cursor cursor;
   private long position;
-  private LogRecord current;
+  private List<TimestampedValue<String>> current;
+  private long currentTimestampMs;
   private long lastTimestampMs = Long.MIN_VALUE;
+  private int linesSincePause;
 
   /**
    * @param receiverKey the source's receiver in {@link Receivers}, which finalized marks notify
    * @param channel this reader's handle on that receiver, closed with the reader
    * @param startOffset the mark's offset, or the log's start
    */
-  GatedLogReader(UnboundedSource<String, ?> source, String receiverKey, SourceChannel channel, ReceiveLog log,
+  GatedLogReader(UnboundedSource<List<TimestampedValue<String>>, ?> source, String receiverKey, SourceChannel channel, ReceiveLog log,
       long startOffset, long watermarkDelayMs) {
     this.source = source;
     this.receiverKey = receiverKey;
@@ -50,7 +69,7 @@ public final class GatedLogReader extends UnboundedSource.UnboundedReader<String
   }
 
   @Override
-  public UnboundedSource<String, ?> getCurrentSource() {
+  public UnboundedSource<List<TimestampedValue<String>>, ?> getCurrentSource() {
     return source;
   }
 
@@ -60,28 +79,42 @@ public final class GatedLogReader extends UnboundedSource.UnboundedReader<String
     return advance();
   }
 
+  /** The next chunk: the records the gate lets through and the log holds now, at most {@link #MAX_CHUNK}. */
   @Override
   public boolean advance() throws IOException {
     gate.bundleStarted();
-    if (position >= gate.limit()) {
+    if (linesSincePause >= PAUSE_LINES) {
+      linesSincePause = 0;
       return false;
     }
-    LogRecord next = cursor.next();
-    if (next == null) {
+    List<TimestampedValue<String>> chunk = new ArrayList<>();
+    long earliest = Long.MAX_VALUE;
+    while (chunk.size() < MAX_CHUNK && position < gate.limit()) {
+      LogRecord next = cursor.next();
+      if (next == null) {
+        break;
+      }
+      chunk.add(TimestampedValue.of(next.line(), new Instant(next.timestampMs())));
+      position = next.offset() + 1;
+      earliest = Math.min(earliest, next.timestampMs());
+      lastTimestampMs = Math.max(lastTimestampMs, next.timestampMs());
+    }
+    if (chunk.isEmpty()) {
       return false;
     }
-    current = next;
-    position = next.offset() + 1;
-    lastTimestampMs = Math.max(lastTimestampMs, next.timestampMs());
+    linesSincePause += chunk.size();
+    current = chunk;
+    // The earliest line's time: every line of the chunk is then at or after it, as a ParDo's output must be.
+    currentTimestampMs = earliest;
     return true;
   }
 
   @Override
-  public String getCurrent() {
+  public List<TimestampedValue<String>> getCurrent() {
     if (current == null) {
       throw new NoSuchElementException();
     }
-    return current.line();
+    return current;
   }
 
   @Override
@@ -89,7 +122,7 @@ public final class GatedLogReader extends UnboundedSource.UnboundedReader<String
     if (current == null) {
       throw new NoSuchElementException();
     }
-    return new Instant(current.timestampMs());
+    return new Instant(currentTimestampMs);
   }
 
   @Override

@@ -11,10 +11,15 @@ import dev.beamckpt.checkpoint.storage.Storages;
 import java.io.IOException;
 import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.UnboundedSource;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
 
 /**
  * A Beam {@link UnboundedSource} of records made replayable by a receive log: everything but how
@@ -24,7 +29,28 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * extends this with its {@link Receiver} and names; it does not split, since one receiver per
  * JVM keeps one ordered log.
  */
-public abstract class LoggedUnboundedSource extends UnboundedSource<String, LogCheckpointMark> implements LoggedSource {
+public abstract class LoggedUnboundedSource extends UnboundedSource<List<TimestampedValue<String>>, LogCheckpointMark>
+    implements LoggedSource {
+  private static final Coder<List<TimestampedValue<String>>> CHUNK =
+      ListCoder.of(TimestampedValue.TimestampedValueCoder.of(StringUtf8Coder.of()));
+
+  /**
+   * The lines of a read of this source ({@code Read.from(source)}), each at its ingestion time.
+   * The read keeps its own step name, so a runner's state for it (Flink's operator ids) stays.
+   */
+  public static PCollection<String> lines(PCollection<List<TimestampedValue<String>>> chunks) {
+    return chunks.apply("Lines", ParDo.of(new LinesFn())).setCoder(StringUtf8Coder.of());
+  }
+
+  /** Each line of a chunk at the time it was ingested. */
+  static final class LinesFn extends DoFn<List<TimestampedValue<String>>, String> {
+    @ProcessElement
+    public void process(@Element List<TimestampedValue<String>> chunk, OutputReceiver<String> out) {
+      for (TimestampedValue<String> line : chunk) {
+        out.outputWithTimestamp(line.getValue(), line.getTimestamp());
+      }
+    }
+  }
 
   /**
    * The receiver that feeds {@code log}; it hands its records to a {@link LogChannel} it builds
@@ -43,7 +69,7 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<String, LogC
   }
 
   @Override
-  public final UnboundedReader<String> createReader(PipelineOptions options, LogCheckpointMark mark) throws IOException {
+  public final UnboundedReader<List<TimestampedValue<String>>> createReader(PipelineOptions options, LogCheckpointMark mark) throws IOException {
     String key = receiverKey(options);
     SourceChannel channel = Receivers.acquire(key, () -> openReceiver(options), false);
     ReceiveLog log = Receivers.lookup(key).orElseThrow().channel().log();
@@ -99,7 +125,7 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<String, LogC
   }
 
   @Override
-  public final Coder<String> getOutputCoder() {
-    return StringUtf8Coder.of();
+  public final Coder<List<TimestampedValue<String>>> getOutputCoder() {
+    return CHUNK;
   }
 }
