@@ -19,19 +19,7 @@ final class ChangedKeys<K, AccumT, OutputT> {
   private final Coder<K> keyCoder;
   private final boolean latest;
   /** By the key coder's structural value, so equal encodings meet. */
-  private final Map<Object, Changed<K, AccumT>> changed = new HashMap<>();
-
-  private static final class Changed<K, AccumT> {
-    final K key;
-    AccumT accumulator;
-    Instant timestamp;
-
-    Changed(K key, AccumT accumulator, Instant timestamp) {
-      this.key = key;
-      this.accumulator = accumulator;
-      this.timestamp = timestamp;
-    }
-  }
+  private final Map<Object, KeyAccumulator<K, AccumT>> changed = new HashMap<>();
 
   ChangedKeys(Combine.CombineFn<?, AccumT, OutputT> fn, Coder<K> keyCoder, boolean latest) {
     this.fn = fn;
@@ -41,20 +29,18 @@ final class ChangedKeys<K, AccumT, OutputT> {
 
   void record(K key, AccumT accumulator, Instant timestamp) {
     Object structural = keyCoder.structuralValue(key);
-    Changed<K, AccumT> c = changed.get(structural);
+    KeyAccumulator<K, AccumT> c = changed.get(structural);
     if (c == null) {
-      changed.put(structural, new Changed<>(key, accumulator, timestamp));
+      changed.put(structural, new KeyAccumulator<>(key, accumulator, timestamp));
       return;
     }
     c.accumulator = accumulator;
-    if (latest ? timestamp.isAfter(c.timestamp) : timestamp.isBefore(c.timestamp)) {
-      c.timestamp = timestamp;
-    }
+    c.observe(timestamp, latest);
   }
 
   /** Each changed key's current output, in the global window; then forgets them. */
   void emit(DoFn<?, KV<K, OutputT>>.FinishBundleContext context) {
-    for (Changed<K, AccumT> c : changed.values()) {
+    for (KeyAccumulator<K, AccumT> c : changed.values()) {
       context.output(KV.of(c.key, fn.extractOutput(c.accumulator)), c.timestamp, GlobalWindow.INSTANCE);
     }
     changed.clear();

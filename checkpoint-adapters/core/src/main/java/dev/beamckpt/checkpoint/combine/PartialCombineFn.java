@@ -23,23 +23,11 @@ final class PartialCombineFn<K, InputT, AccumT> extends DoFn<KV<K, InputT>, KV<K
   /** The timestamp combiner keeps the latest timestamp, not the earliest. */
   private final boolean latest;
   /** A bundle's partials by window, then by the key's structural value (so equal encodings meet). */
-  private transient Map<BoundedWindow, Map<Object, Partial<K, AccumT>>> partials;
+  private transient Map<BoundedWindow, Map<Object, KeyAccumulator<K, AccumT>>> partials;
   private transient int keys;
   /** The window of the previous element and its partials: most bundles hold one window. */
   private transient BoundedWindow lastWindow;
-  private transient Map<Object, Partial<K, AccumT>> lastPartials;
-
-  private static final class Partial<K, AccumT> {
-    final K key;
-    AccumT accumulator;
-    Instant timestamp;
-
-    Partial(K key, AccumT accumulator, Instant timestamp) {
-      this.key = key;
-      this.accumulator = accumulator;
-      this.timestamp = timestamp;
-    }
-  }
+  private transient Map<Object, KeyAccumulator<K, AccumT>> lastPartials;
 
   PartialCombineFn(Combine.CombineFn<InputT, AccumT, ?> fn, Coder<K> keyCoder, boolean latest) {
     this.fn = fn;
@@ -62,25 +50,25 @@ final class PartialCombineFn<K, InputT, AccumT> extends DoFn<KV<K, InputT>, KV<K
       lastPartials = partials.computeIfAbsent(window, w -> new HashMap<>());
     }
     Object key = keyCoder.structuralValue(element.getKey());
-    Partial<K, AccumT> partial = lastPartials.get(key);
+    KeyAccumulator<K, AccumT> partial = lastPartials.get(key);
     if (partial == null) {
       if (keys >= MAX_KEYS) {
         out.output(KV.of(element.getKey(), fn.addInput(fn.createAccumulator(), element.getValue())));
         return;
       }
-      partial = new Partial<>(element.getKey(), fn.createAccumulator(), timestamp);
+      partial = new KeyAccumulator<>(element.getKey(), fn.createAccumulator(), timestamp);
       lastPartials.put(key, partial);
       keys++;
-    } else if (latest ? timestamp.isAfter(partial.timestamp) : timestamp.isBefore(partial.timestamp)) {
-      partial.timestamp = timestamp;
+    } else {
+      partial.observe(timestamp, latest);
     }
     partial.accumulator = fn.addInput(partial.accumulator, element.getValue());
   }
 
   @FinishBundle
   public void finishBundle(FinishBundleContext context) {
-    for (Map.Entry<BoundedWindow, Map<Object, Partial<K, AccumT>>> window : partials.entrySet()) {
-      for (Partial<K, AccumT> p : window.getValue().values()) {
+    for (Map.Entry<BoundedWindow, Map<Object, KeyAccumulator<K, AccumT>>> window : partials.entrySet()) {
+      for (KeyAccumulator<K, AccumT> p : window.getValue().values()) {
         context.output(KV.of(p.key, fn.compact(p.accumulator)), p.timestamp, window.getKey());
       }
     }
