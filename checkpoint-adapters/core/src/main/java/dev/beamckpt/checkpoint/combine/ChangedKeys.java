@@ -1,6 +1,7 @@
 package dev.beamckpt.checkpoint.combine;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.Combine;
@@ -25,6 +26,11 @@ final class ChangedKeys<K, AccumT, OutputT> {
     this.fn = fn;
     this.keyCoder = keyCoder;
     this.latest = latest;
+  }
+
+  /** A key's running accumulator after one more partial ({@code running} null: the key's first). */
+  AccumT merge(AccumT running, AccumT partial) {
+    return running == null ? partial : fn.mergeAccumulators(List.of(running, partial));
   }
 
   void record(K key, AccumT accumulator, Instant timestamp) {

@@ -1,6 +1,5 @@
 package dev.beamckpt.checkpoint.combine;
 
-import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -57,8 +56,7 @@ final class RunningCombineFn<K, AccumT, OutputT> extends DoFn<KV<K, AccumT>, KV<
   @ProcessElement
   public void process(@Element KV<K, AccumT> partial, @Timestamp Instant timestamp,
       @StateId("running") ValueState<AccumT> running, OutputReceiver<KV<K, OutputT>> out) {
-    AccumT before = running.read();
-    AccumT now = before == null ? partial.getValue() : fn.mergeAccumulators(List.of(before, partial.getValue()));
+    AccumT now = changed.merge(running.read(), partial.getValue());
     running.write(now);
     if (everyInput) {
       out.output(KV.of(partial.getKey(), fn.extractOutput(now)));

@@ -1,6 +1,5 @@
 package dev.beamckpt.checkpoint.combine;
 
-import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
@@ -42,8 +41,7 @@ final class RunningTableFn<K, AccumT, OutputT> extends DoFn<KV<Integer, KV<K, Ac
   public void process(@Element KV<Integer, KV<K, AccumT>> element, @Timestamp Instant timestamp,
       @StateId("running") MapState<K, AccumT> running) {
     KV<K, AccumT> partial = element.getValue();
-    AccumT before = running.get(partial.getKey()).read();
-    AccumT now = before == null ? partial.getValue() : fn.mergeAccumulators(List.of(before, partial.getValue()));
+    AccumT now = changed.merge(running.get(partial.getKey()).read(), partial.getValue());
     running.put(partial.getKey(), now);
     changed.record(partial.getKey(), now, timestamp);
   }
