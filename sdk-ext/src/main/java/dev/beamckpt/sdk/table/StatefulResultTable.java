@@ -46,9 +46,8 @@ import org.joda.time.Instant;
 /**
  * The result table kept in the runner's checkpointed state, for runners that restore state
  * themselves (Flink). One stateful step holds every row under a single key; a processing-time
- * timer, at most every trigger interval and only after new rows (a short grace after the first
- * row when the last batch is an interval old or more, as after a quiet spell or a restore), turns
- * the table into the next batch (complete: every row; update: the rows changed since the last batch; append: the rows of
+ * timer, at most every trigger interval and only after new rows, turns the table into the next
+ * batch (complete: every row; update: the rows changed since the last batch; append: the rows of
  * windows the watermark closed). The batch counter lives in the same state, so batch ids continue
  * across restores. The delivering step requires stable input: the runner hands it a batch only
  * once a checkpoint holding that batch completed, so a batch is never written, then rolled back.
@@ -154,9 +153,6 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
   }
 
   static final class TableFn extends DoFn<KV<Integer, List<RowUpdate>>, Batch> {
-    /** Two bundle times of the Flink adapter's default: a line's words reach the table within it. */
-    static final Duration FIRST_ROW_GRACE = Duration.millis(200);
-
     private final OutputMode mode;
     private final Duration interval;
     private final BatchCommitter committer;
@@ -177,10 +173,6 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
     @StateId("armed")
     private final StateSpec<ValueState<Boolean>> armedSpec = StateSpecs.value(BooleanCoder.of());
 
-    /** When the last batch was cut (processing time, ms). */
-    @StateId("lastCut")
-    private final StateSpec<ValueState<Long>> lastCutSpec = StateSpecs.value(VarLongCoder.of());
-
     @TimerId("trigger")
     private final TimerSpec triggerSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
@@ -196,20 +188,15 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
         @StateId("changed") SetState<String> changed,
         @StateId("appended") BagState<RowUpdate> appended,
         @StateId("armed") ValueState<Boolean> armed,
-        @StateId("lastCut") ValueState<Long> lastCut,
         @TimerId("trigger") Timer trigger) {
       ResultFold.Rows<String, RowUpdate> table = state(mode, rows, changed, appended);
       for (RowUpdate update : element.getValue()) {
         ResultFold.accept(mode, table, update.rowId(), update, update.finalPane());
       }
       if (!Boolean.TRUE.equals(armed.read())) {
-        // An interval after the last batch, and at least a grace after this first row, not at the
-        // next wall-clock multiple of it: an aligned timer can fire a millisecond after a burst
-        // began and cut a line in two. After a quiet spell or a restore the grace alone remains.
-        Long last = lastCut.read();
-        long grace = Math.min(FIRST_ROW_GRACE.getMillis(), interval.getMillis());
-        long wait = last == null ? grace : Math.max(grace, last + interval.getMillis() - System.currentTimeMillis());
-        trigger.offset(Duration.millis(Math.min(wait, interval.getMillis()))).setRelative();
+        // An interval after the first row since the last batch, not at the next wall-clock multiple
+        // of it: an aligned timer can fire a millisecond after a burst began and cut a line in two.
+        trigger.offset(interval).setRelative();
         armed.write(true);
       }
     }
@@ -277,11 +264,9 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
         @StateId("changed") SetState<String> changed,
         @StateId("appended") BagState<RowUpdate> appended,
         @StateId("nextBatch") ValueState<Long> nextBatch,
-        @StateId("armed") ValueState<Boolean> armed,
-        @StateId("lastCut") ValueState<Long> lastCut) throws IOException {
+        @StateId("armed") ValueState<Boolean> armed) throws IOException {
       List<RowUpdate> out = ResultFold.drain(mode, state(mode, rows, changed, appended));
       armed.clear();
-      lastCut.write(System.currentTimeMillis());
       if (out.isEmpty()) {
         return;
       }
