@@ -11,6 +11,7 @@ import dev.beamckpt.checkpoint.log.VersionedFormat;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.Storages;
 import java.io.IOException;
+import org.apache.beam.sdk.options.PipelineOptions;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -58,7 +59,13 @@ public final class CheckpointLocation implements AutoCloseable {
    */
   public static CheckpointLocation openForQuery(
       String uri, String queryName, PipelineFingerprint fingerprint, String owner) throws IOException {
-    CheckpointStorage storage = Storages.forLocation(uri);
+    return openForQuery(uri, null, queryName, fingerprint, owner);
+  }
+
+  /** As {@link #openForQuery(String, String, PipelineFingerprint, String)}, with the storage configured by {@code options}. */
+  public static CheckpointLocation openForQuery(String uri, PipelineOptions options, String queryName,
+      PipelineFingerprint fingerprint, String owner) throws IOException {
+    CheckpointStorage storage = Storages.forLocation(uri, options);
     storage.checkWritable();
     CheckpointStorage.Lease lease = storage.acquireLease(owner);
     try {
@@ -87,7 +94,12 @@ public final class CheckpointLocation implements AutoCloseable {
    * commit batches while the query's driver holds the lease.
    */
   public static CheckpointLocation readOnly(String uri) throws IOException {
-    CheckpointStorage storage = Storages.forLocation(uri);
+    return readOnly(uri, null);
+  }
+
+  /** As {@link #readOnly(String)}, with the storage configured by {@code options} (null: the environment's). */
+  public static CheckpointLocation readOnly(String uri, PipelineOptions options) throws IOException {
+    CheckpointStorage storage = Storages.forLocation(uri, options);
     QueryMetadata metadata = readMetadata(storage).orElseThrow(() -> new IOException(
         "No checkpoint at " + uri + ": it has no metadata file. Is this the --checkpointLocation of a query?"));
     return new CheckpointLocation(storage, metadata, null);

@@ -13,8 +13,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
  */
 public interface CheckpointOptions extends PipelineOptions {
 
-  @Description("Directory (or file:// URI) where the query records its progress, receive logs and state,"
-      + " like Spark's checkpointLocation. Restart with the same value to resume.")
+  @Description("Directory, file:// or gs://bucket/path URI where the query records its progress, receive logs"
+      + " and state, like Spark's checkpointLocation. Restart with the same value to resume.")
   String getCheckpointLocation();
 
   void setCheckpointLocation(String value);
@@ -46,4 +46,19 @@ public interface CheckpointOptions extends PipelineOptions {
   long getReceiveLogSegmentBytes();
 
   void setReceiveLogSegmentBytes(long value);
+
+  @Description("How often the receive log is made durable at the latest while lines arrive: a local file is"
+      + " forced to disk, and on an object store (gs://) the segment written so far is sealed as an object. Lines"
+      + " received in the last interval are at risk if the process is killed. Batches and stops also make it durable.")
+  @Default.Long(1000)
+  long getReceiveLogSyncMillis();
+
+  void setReceiveLogSyncMillis(long value);
+
+  @Description("On an object store (gs://), how long a query's lease on its location lasts unrenewed: a query"
+      + " killed without stopping keeps its location this long before the next one takes over.")
+  @Default.Integer(10)
+  int getLocationLeaseSeconds();
+
+  void setLocationLeaseSeconds(int value);
 }

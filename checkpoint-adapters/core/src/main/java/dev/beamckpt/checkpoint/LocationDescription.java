@@ -28,8 +28,13 @@ public final class LocationDescription {
   private LocationDescription() {}
 
   public static String describe(String uri) throws IOException {
+    return describe(uri, null);
+  }
+
+  /** @param options where the location's storage is and how to reach it (an endpoint), or null for the environment's */
+  public static String describe(String uri, org.apache.beam.sdk.options.PipelineOptions options) throws IOException {
     StringBuilder sb = new StringBuilder();
-    try (CheckpointLocation loc = CheckpointLocation.readOnly(uri)) {
+    try (CheckpointLocation loc = CheckpointLocation.readOnly(uri, options)) {
       QueryMetadata m = loc.metadata();
       line(sb, "Checkpoint location", loc.uri());
       line(sb, "Query", "'" + m.name() + "' (id " + m.id() + "), created " + Instant.ofEpochMilli(m.createdAtMs())

@@ -9,6 +9,10 @@ import dev.beamckpt.checkpoint.source.LoggedSource;
 import dev.beamckpt.checkpoint.source.LoggedSources;
 import dev.beamckpt.checkpoint.storage.Storages;
 import java.io.IOException;
+import org.apache.beam.sdk.options.PipelineOptions;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.beam.sdk.util.common.ReflectHelpers;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +27,11 @@ import java.util.Optional;
  */
 public final class BatchCommitter implements Serializable {
   private final String locationUri;
+  /**
+   * The query's options as JSON (as Beam's SerializablePipelineOptions keeps them): how a task
+   * reaches the location's storage (an endpoint, credentials); null for the environment's.
+   */
+  private final String optionsJson;
   private final List<String> sourceIds;
   private final int minBatchesToRetain;
   /** Opened once per task (reading the metadata), not per batch. */
@@ -34,11 +43,29 @@ public final class BatchCommitter implements Serializable {
       return null;
     }
     List<String> sourceIds = LoggedSources.in(spec.pipeline()).stream().map(LoggedSource::sourceId).toList();
-    return new BatchCommitter(Storages.forLocation(spec.checkpointLocation()).uri(), sourceIds, spec.minBatchesToRetain());
+    PipelineOptions options = spec.pipeline().getOptions();
+    return new BatchCommitter(Storages.forLocation(spec.checkpointLocation(), options).uri(), sourceIds,
+        spec.minBatchesToRetain(), toJson(options));
+  }
+
+  private static final ObjectMapper OPTIONS_JSON =
+      new ObjectMapper().registerModules(ObjectMapper.findModules(ReflectHelpers.findClassLoader()));
+
+  private static String toJson(PipelineOptions options) {
+    try {
+      return OPTIONS_JSON.writeValueAsString(options);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("The query's options cannot be passed to its tasks: " + e.getMessage(), e);
+    }
   }
 
   public BatchCommitter(String locationUri, List<String> sourceIds, int minBatchesToRetain) {
+    this(locationUri, sourceIds, minBatchesToRetain, null);
+  }
+
+  private BatchCommitter(String locationUri, List<String> sourceIds, int minBatchesToRetain, String optionsJson) {
     this.locationUri = locationUri;
+    this.optionsJson = optionsJson;
     this.sourceIds = List.copyOf(sourceIds);
     this.minBatchesToRetain = minBatchesToRetain;
   }
@@ -50,7 +77,8 @@ public final class BatchCommitter implements Serializable {
 
   private synchronized CheckpointLocation location() throws IOException {
     if (location == null) {
-      location = CheckpointLocation.readOnly(locationUri);
+      location = CheckpointLocation.readOnly(locationUri, optionsJson == null ? null
+          : OPTIONS_JSON.readValue(optionsJson, PipelineOptions.class));
     }
     return location;
   }

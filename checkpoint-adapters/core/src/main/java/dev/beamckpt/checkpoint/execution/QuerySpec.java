@@ -28,7 +28,7 @@ public record QuerySpec(
     if (checkpointLocation == null) {
       return null;
     }
-    return CheckpointLocation.openForQuery(checkpointLocation, name, PipelineFingerprint.of(pipeline),
+    return CheckpointLocation.openForQuery(checkpointLocation, pipeline.getOptions(), name, PipelineFingerprint.of(pipeline),
         "query '" + name + "', process " + LocalStorage.processDescription() + ", since " + Instant.now());
   }
 }

@@ -95,7 +95,7 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<List<Timesta
     if (receiverKey == null) {
       String location = location(options);
       receiverKey = location != null
-          ? "log:" + Storages.forLocation(location).nameOf(CheckpointLocation.sourcePath(sourceId()))
+          ? "log:" + Storages.forLocation(location, options).nameOf(CheckpointLocation.sourcePath(sourceId()))
           : "memory:" + description();
     }
     return receiverKey;
@@ -110,11 +110,12 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<List<Timesta
     if (location == null) {
       return newReceiver(new MemoryReceiveLog(), LogRetention.finalizedOnly(), null);
     }
-    CheckpointStorage storage = Storages.forLocation(location);
+    CheckpointStorage storage = Storages.forLocation(location, options);
     CheckpointOptions checkpoint = options.as(CheckpointOptions.class);
     // Checked against the location's batches: a damaged or missing log is refused, never repaired by dropping records.
     ReceiveLog log = FileReceiveLog.open(storage, CheckpointLocation.sourcePath(sourceId()),
-        checkpoint.getReceiveLogSegmentBytes(), RequiredEnd.of(storage, sourceId()));
+        checkpoint.getReceiveLogSegmentBytes(), RequiredEnd.of(storage, sourceId()))
+        .syncEvery(checkpoint.getReceiveLogSyncMillis());
     return newReceiver(log, LogRetentions.forOptions(options, storage),
         checkpoint.getRecordFinalizedOffsets() ? storage : null);
   }

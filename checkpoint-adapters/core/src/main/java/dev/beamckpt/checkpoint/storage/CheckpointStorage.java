@@ -58,6 +58,15 @@ public interface CheckpointStorage {
    */
   InputStream openRead(String path, long position) throws IOException;
 
+  /**
+   * Whether a segment becomes immutable when synced (an object store, where an object is written
+   * once): the receive log then starts a new segment after every {@link Segment#sync}, and a
+   * segment never synced is lost with its process. False for files, which are appended in place.
+   */
+  default boolean sealsSegments() {
+    return false;
+  }
+
   /** Creates an empty append-only segment; fails if {@code path} exists (segments are never reused). */
   Segment createSegment(String path) throws IOException;
 

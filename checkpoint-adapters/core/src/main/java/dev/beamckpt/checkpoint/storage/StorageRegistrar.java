@@ -1,6 +1,7 @@
 package dev.beamckpt.checkpoint.storage;
 
 import java.util.Set;
+import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
  * Offers a {@link CheckpointStorage} for some URI schemes, found with {@link java.util.ServiceLoader}
@@ -12,8 +13,13 @@ public interface StorageRegistrar {
   /** The schemes this storage serves, without "://" ("file"); {@link #PLAIN_PATH} for a path with no scheme. */
   Set<String> schemes();
 
-  /** The storage of the location {@code uri}, one of this registrar's schemes. */
-  CheckpointStorage open(String uri);
+  /**
+   * The storage of the location {@code uri}, one of this registrar's schemes.
+   *
+   * @param options the query's options (an endpoint, credentials, a lease timeout), or null where
+   *     there are none (a tool): the environment's defaults then apply
+   */
+  CheckpointStorage open(String uri, PipelineOptions options);
 
   /** The scheme of a location given as a plain path ("/tmp/ckpt", "ckpt"). */
   String PLAIN_PATH = "";

@@ -5,6 +5,7 @@ import java.util.ServiceLoader;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.beam.sdk.options.PipelineOptions;
 
 /** Resolves a {@code --checkpointLocation} value to its storage, by the URI's scheme, among the registered ones. */
 public final class Storages {
@@ -13,7 +14,13 @@ public final class Storages {
 
   private Storages() {}
 
+  /** The storage of {@code location} with the environment's defaults (a tool, a test). */
   public static CheckpointStorage forLocation(String location) {
+    return forLocation(location, null);
+  }
+
+  /** The storage of {@code location}, configured by the query's options (endpoints, credentials, lease). */
+  public static CheckpointStorage forLocation(String location, PipelineOptions options) {
     if (location == null || location.isBlank()) {
       throw new IllegalArgumentException("--checkpointLocation is empty: give a directory or a file:// URI.");
     }
@@ -22,7 +29,7 @@ public final class Storages {
     TreeSet<String> known = new TreeSet<>();
     for (StorageRegistrar registrar : ServiceLoader.load(StorageRegistrar.class)) {
       if (registrar.schemes().contains(scheme)) {
-        return registrar.open(location);
+        return registrar.open(location, options);
       }
       registrar.schemes().stream().filter(s -> !s.isEmpty()).map(s -> s + "://").forEach(known::add);
     }

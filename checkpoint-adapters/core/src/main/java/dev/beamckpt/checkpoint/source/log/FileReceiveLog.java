@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,9 +47,16 @@ public final class FileReceiveLog implements ReceiveLog {
   private final CheckpointStorage storage;
   private final String dir;
   private final long segmentBytes;
+  /** On an object store a synced segment is sealed: the next append starts a new one. */
+  private final boolean sealing;
   /** Segments by first offset; the last is being written. Guarded by this. */
   private final TreeMap<Long, Segment> segments = new TreeMap<>();
   private CheckpointStorage.Segment out;
+  /** The segment being written was sealed (an object store): no more appends to it. Guarded by this. */
+  private boolean outSealed;
+  /** Records below this offset are durable. Guarded by this. */
+  private long syncedEnd;
+  private ScheduledExecutorService syncTimer;
   private volatile long endOffset;
   private volatile long maxTimestampMs = Long.MIN_VALUE;
 
@@ -66,6 +76,7 @@ public final class FileReceiveLog implements ReceiveLog {
     this.storage = storage;
     this.dir = dir;
     this.segmentBytes = segmentBytes;
+    this.sealing = storage.sealsSegments();
   }
 
   /** @param dir the log's directory in {@code storage}, {@code sources/<id>} */
@@ -185,8 +196,19 @@ public final class FileReceiveLog implements ReceiveLog {
     return new Scan(segments, offset, maxTimestampMs, pos, size, bytes);
   }
 
-  /** Adopts a scan: opens the last segment for appending, cutting a torn tail (beyond every batch). */
+  /**
+   * Adopts a scan: opens the last segment for appending, cutting a torn tail (beyond every batch),
+   * or on an object store, where segments are sealed, starts a new one after it.
+   */
   private void recover(Scan scan) throws IOException {
+    if (sealing && !scan.segments.isEmpty()) {
+      scan.segments.forEach(s -> segments.put(s.firstOffset, s));
+      endOffset = scan.endOffset;
+      syncedEnd = scan.endOffset;
+      maxTimestampMs = scan.maxTimestampMs;
+      out = startSegment(scan.endOffset);
+      return;
+    }
     if (scan.segments.isEmpty()) {
       String file = dir + "/" + segmentName(0);
       out = storage.createSegment(file);
@@ -206,7 +228,49 @@ public final class FileReceiveLog implements ReceiveLog {
       writeMagic(out);
     }
     endOffset = scan.endOffset;
+    syncedEnd = scan.endOffset;
     maxTimestampMs = scan.maxTimestampMs;
+  }
+
+  /** Creates the segment whose first record is {@code firstOffset}, with its header, and adds it to the log. */
+  private CheckpointStorage.Segment startSegment(long firstOffset) throws IOException {
+    String file = dir + "/" + segmentName(firstOffset);
+    CheckpointStorage.Segment next = storage.createSegment(file);
+    try {
+      writeMagic(next);
+    } catch (IOException e) {
+      next.close();
+      storage.delete(file);
+      throw e;
+    }
+    segments.put(firstOffset, new Segment(file, firstOffset));
+    return next;
+  }
+
+  /**
+   * Makes the log durable at least every {@code millis} while records arrive, on a daemon thread
+   * (a receiver blocked on a quiet socket writes nothing, yet its last lines must not wait for the
+   * next batch). Stops when the log closes.
+   */
+  public synchronized FileReceiveLog syncEvery(long millis) {
+    if (millis > 0 && syncTimer == null) {
+      syncTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "receive-log-sync " + dir);
+        t.setDaemon(true);
+        return t;
+      });
+      syncTimer.scheduleWithFixedDelay(() -> {
+        try {
+          if (endOffset > syncedEnd()) {
+            sync();
+          }
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("Receive log {}: {} (the next batch or the next interval tries again)", storage.nameOf(dir),
+              e.getMessage());
+        }
+      }, millis, millis, TimeUnit.MILLISECONDS);
+    }
+    return this;
   }
 
   private static void writeMagic(CheckpointStorage.Segment segment) throws IOException {
@@ -292,7 +356,7 @@ public final class FileReceiveLog implements ReceiveLog {
    */
   @Override
   public synchronized void append(List<String> lines, long timestampMs) throws IOException {
-    if (out.length() >= segmentBytes && endOffset > segments.lastKey()) {
+    if (outSealed || (out.length() >= segmentBytes && endOffset > segments.lastKey())) {
       roll();
     }
     Segment segment = segments.lastEntry().getValue();
@@ -333,32 +397,46 @@ public final class FileReceiveLog implements ReceiveLog {
    * current segment in place.
    */
   private void roll() throws IOException {
-    String file = dir + "/" + segmentName(endOffset);
-    CheckpointStorage.Segment next = null;
+    CheckpointStorage.Segment next;
     try {
-      out.sync();
-      next = storage.createSegment(file);
-      writeMagic(next);
+      syncOut();
+      next = startSegment(endOffset);
     } catch (IOException e) {
-      if (next != null) {
-        next.close();
-        storage.delete(file);
-      }
-      throw new ReceiveLogWriteException("Cannot start receive log segment " + storage.nameOf(file) + ": "
-          + LocalStorage.reason(e), e);
+      throw new ReceiveLogWriteException("Cannot start receive log segment " + storage.nameOf(dir + "/"
+          + segmentName(endOffset)) + ": " + LocalStorage.reason(e), e);
     }
     out.close();
     out = next;
-    segments.put(endOffset, new Segment(file, endOffset));
+    outSealed = false;
   }
 
   @Override
   public synchronized void sync() throws IOException {
     try {
-      out.sync();
+      syncOut();
     } catch (IOException e) {
-      throw new ReceiveLogWriteException("Cannot force receive log " + file() + " to disk: " + LocalStorage.reason(e), e);
+      throw new ReceiveLogWriteException("Cannot " + (sealing ? "seal" : "force") + " receive log segment " + file()
+          + (sealing ? "" : " to disk") + ": " + LocalStorage.reason(e), e);
     }
+  }
+
+  /** Forces the segment being written, or seals it on an object store (once it holds a record). */
+  private void syncOut() throws IOException {
+    if (sealing) {
+      if (outSealed || endOffset == segments.lastKey()) {
+        return;
+      }
+      out.sync();
+      outSealed = true;
+    } else {
+      out.sync();
+    }
+    syncedEnd = endOffset;
+  }
+
+  /** One past the newest durable record: lines beyond it are lost if the process is killed now. */
+  public synchronized long syncedEnd() {
+    return syncedEnd;
   }
 
   @Override
@@ -413,8 +491,15 @@ public final class FileReceiveLog implements ReceiveLog {
 
   @Override
   public synchronized void close() throws IOException {
+    if (syncTimer != null) {
+      syncTimer.shutdownNow();
+    }
     if (out != null) {
-      out.close();
+      try {
+        syncOut(); // a closed log is durable; only a killed process loses what it had not synced
+      } finally {
+        out.close();
+      }
     }
   }
 
