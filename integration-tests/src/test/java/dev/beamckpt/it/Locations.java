@@ -2,7 +2,9 @@ package dev.beamckpt.it;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beamckpt.checkpoint.source.log.FileReceiveLog;
+import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
+import java.nio.charset.StandardCharsets;
 import dev.beamckpt.checkpoint.source.log.LogRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +24,12 @@ final class Locations {
   private Locations() {}
 
   static List<LogRecord> receiveLog(Path location) throws IOException {
-    return FileReceiveLog.readAll(LocalStorage.at(location), "sources/0");
+    return receiveLog(LocalStorage.at(location));
+  }
+
+  /** Source 0's receive log in any location (gs:// too): what is durable there now. */
+  static List<LogRecord> receiveLog(CheckpointStorage location) throws IOException {
+    return FileReceiveLog.readAll(location, "sources/0");
   }
 
   static Map<String, Long> wordCounts(List<LogRecord> records) {
@@ -41,11 +48,15 @@ final class Locations {
   record Committed(long batchId, long endOffset, long watermarkMs) {}
 
   static Optional<Committed> lastCommitted(Path location) throws IOException {
-    Optional<Long> last = latest(location.resolve("commits"));
+    return lastCommitted(LocalStorage.at(location));
+  }
+
+  static Optional<Committed> lastCommitted(CheckpointStorage location) throws IOException {
+    Optional<Long> last = latest(location, "commits");
     if (last.isEmpty()) {
       return Optional.empty();
     }
-    List<String> lines = Files.readAllLines(location.resolve("offsets/" + last.get()));
+    List<String> lines = new String(location.read("offsets/" + last.get()), StandardCharsets.UTF_8).lines().toList();
     long watermark = JSON.readTree(lines.get(1)).get("batchWatermarkMs").asLong();
     return Optional.of(new Committed(last.get(), JSON.readTree(lines.get(2)).get("endOffset").asLong(), watermark));
   }
@@ -77,6 +88,11 @@ final class Locations {
    */
   static List<LogRecord> awaitWordInOutput(Path location, Path output, String word, QueryProcess query, Duration timeout)
       throws Exception {
+    return awaitWordInOutput(LocalStorage.at(location), output, word, query, timeout);
+  }
+
+  static List<LogRecord> awaitWordInOutput(CheckpointStorage location, Path output, String word, QueryProcess query,
+      Duration timeout) throws Exception {
     query.await("the output to count '" + word + "'", timeout,
         () -> Files.isDirectory(output) && countsOf(fileSinkRows(output, true)).containsKey(word));
     return receiveLog(location);
@@ -101,12 +117,12 @@ final class Locations {
   }
 
   static Optional<Long> latest(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return Optional.empty();
-    }
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+")).map(Long::parseLong).max(Long::compare);
-    }
+    return latest(LocalStorage.at(dir), "");
+  }
+
+  /** The highest batch id in {@code dir} of a location ("commits"). */
+  static Optional<Long> latest(CheckpointStorage location, String dir) throws IOException {
+    return location.list(dir).stream().filter(n -> n.matches("\\d+")).map(Long::parseLong).max(Long::compare);
   }
 
   /** Rows of every part file of a JSON file sink, in batch order. */

@@ -154,10 +154,8 @@ public final class LocationDescription {
   }
 
   private static String inUse(CheckpointStorage storage) {
-    try (CheckpointStorage.Lease lease = storage.acquireLease("checkpoint describe, " + LocalStorage.processDescription())) {
-      return "no";
-    } catch (LocalStorage.LocationInUseException e) {
-      return "yes: " + e.getMessage();
+    try {
+      return storage.leaseHolder().map(holder -> "yes: " + holder).orElse("no");
     } catch (IOException e) {
       return "unknown (" + e.getMessage() + ")";
     }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where the files of a checkpoint location are kept (Flink's CheckpointStorage split: where, not
@@ -48,6 +49,18 @@ public interface CheckpointStorage {
    * @param owner a one-line description of this process, shown to whoever is refused
    */
   Lease acquireLease(String owner) throws IOException;
+
+  /**
+   * Who owns the location now, without waiting or taking it (for {@code describe}): empty if
+   * nobody does. By default by taking the lease and releasing it at once.
+   */
+  default Optional<String> leaseHolder() throws IOException {
+    try (Lease lease = acquireLease("checkpoint describe")) {
+      return Optional.empty();
+    } catch (LocalStorage.LocationInUseException e) {
+      return Optional.of(e.getMessage());
+    }
+  }
 
   /** The size of a file in bytes; {@link java.nio.file.NoSuchFileException} if it does not exist. */
   long length(String path) throws IOException;

@@ -31,7 +31,16 @@ final class GcsClients {
   private GcsClients() {}
 
   static Client forOptions(PipelineOptions options, String uri) {
-    String configured = options == null ? null : options.as(GcsOptions.class).getGcsEndpoint();
+    String configured = null;
+    if (options != null) {
+      GcsLocationOptions carried = options.as(GcsLocationOptions.class);
+      configured = options.as(GcsOptions.class).getGcsEndpoint();
+      if (configured != null) {
+        carried.setGcsLocationEndpoint(configured); // for the workers, which do not get --gcsEndpoint
+      } else {
+        configured = carried.getGcsLocationEndpoint();
+      }
+    }
     String emulator = System.getenv(EMULATOR_ENV);
     String endpoint;
     boolean isEmulator = false;

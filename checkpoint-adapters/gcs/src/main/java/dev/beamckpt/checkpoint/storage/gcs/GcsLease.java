@@ -112,6 +112,24 @@ final class GcsLease implements CheckpointStorage.Lease {
     }
   }
 
+  /** The lease as {@code describe} shows it: who holds it and whether they still renew it. */
+  static java.util.Optional<String> describeHolder(GcsStorage storage) throws IOException {
+    GcsLease reader = new GcsLease(storage, "checkpoint describe", Duration.ZERO);
+    try {
+      Blob blob = reader.get();
+      if (blob == null) {
+        return java.util.Optional.empty();
+      }
+      Holder h = reader.parse(blob);
+      long age = System.currentTimeMillis() - h.renewedAtMs();
+      return java.util.Optional.of(h.owner() + " holds the lease, renewed " + age / 1000 + " s ago"
+          + (age <= h.timeoutMs() ? "" : "; it lapsed (the query was killed): the next query takes over within "
+              + h.timeoutMs() / 1000 + " s"));
+    } finally {
+      reader.renewer.shutdownNow();
+    }
+  }
+
   private void renew() {
     if (lostTo != null) {
       return;

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -211,6 +212,11 @@ public final class GcsStorage implements CheckpointStorage {
     GcsLease acquired = GcsLease.acquire(this, owner, leaseTimeout);
     lease = acquired;
     return acquired;
+  }
+
+  @Override
+  public Optional<String> leaseHolder() throws IOException {
+    return GcsLease.describeHolder(this);
   }
 
   /** Fails a write once this storage's lease is lost: another query owns the location now. */
