@@ -23,7 +23,7 @@ class SeedScenarioTest {
 
   @Test
   void countsContinueAfterStopAndRestart() throws Exception {
-    seedScenario(tmp.resolve("word_count"));
+    seedScenario(tmp.resolve("word_count").toString());
   }
 
   /**
@@ -33,7 +33,7 @@ class SeedScenarioTest {
   @Test
   void countsContinueAfterStopAndRestartOnFlink() throws Exception {
     Path location = tmp.resolve("word_count_flink");
-    seedScenario(location, "--runner=FlinkRunner", "--stateBackend=rocksdb");
+    seedScenario(location.toString(), "--runner=FlinkRunner", "--stateBackend=rocksdb");
     List<Map<String, Object>> runs = Locations.runs(location);
     assertEquals(2, runs.size());
     assertEquals("FlinkRunner", runs.get(1).get("runner"));
@@ -41,7 +41,11 @@ class SeedScenarioTest {
     assertEquals(1, ((Number) runs.get(1).get("restoredFromBatch")).intValue());
   }
 
-  private void seedScenario(Path location, String... runnerArgs) throws Exception {
+  /**
+   * Batch 1 counts the first line; the query stops (SIGTERM) and a line is typed while it is down;
+   * the restart's batch 2 continues the counts. Second stops gracefully too.
+   */
+  static void seedScenario(String location, String... runnerArgs) throws Exception {
     try (LineServer server = LineServer.start(0)) {
       List<String> args = new ArrayList<>(List.of(runnerArgs));
       args.addAll(List.of("--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=1 second"));

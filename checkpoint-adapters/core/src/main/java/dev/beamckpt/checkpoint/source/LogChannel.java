@@ -75,8 +75,8 @@ public final class LogChannel {
       } catch (IOException e) {
         if (storageProblem == null) {
           LOG.error("Source {}: {}. Stopped reading {} until the log can be written: what it has not sent stays with it,"
-              + " and the {} record(s) already read are kept in memory. Free space (or fix access) where the checkpoint"
-              + " location is; the query continues by itself.", sourceId, e.getMessage(), origin, records.size());
+              + " and the {} record(s) already read are kept in memory. Free space, fix access, or bring the storage back"
+              + " where the checkpoint location is; the query continues by itself.", sourceId, e.getMessage(), origin, records.size());
         }
         storageProblem = e.getMessage();
         if (giveUp.getAsBoolean()) {

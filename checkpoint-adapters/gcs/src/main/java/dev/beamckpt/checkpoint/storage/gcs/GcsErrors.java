@@ -44,8 +44,7 @@ final class GcsErrors {
     }
     if (unreachable(e)) {
       return "the storage endpoint " + endpoint + " cannot be reached (" + rootMessage(e) + "). Check the network, or"
-          + " --gcsEndpoint / STORAGE_EMULATOR_HOST if you use an emulator; the query retries for a while before it"
-          + " gives up.";
+          + " --gcsEndpoint / STORAGE_EMULATOR_HOST if you use an emulator";
     }
     return rootMessage(e) + (code > 0 ? " (HTTP " + code + ")" : "");
   }

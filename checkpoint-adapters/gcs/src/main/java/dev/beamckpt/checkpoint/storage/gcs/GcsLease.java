@@ -130,7 +130,7 @@ final class GcsLease implements CheckpointStorage.Lease {
     }
   }
 
-  private void renew() {
+  private synchronized void renew() {
     if (lostTo != null) {
       return;
     }
@@ -143,8 +143,8 @@ final class GcsLease implements CheckpointStorage.Lease {
       }
     } catch (IOException | RuntimeException e) {
       long stale = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - renewedNanos);
-      LOG.warn("Checkpoint location {}: renewing the lease failed ({} ms since the last renewal; lost after {} ms): {}",
-          storage.uri(), stale, timeout.toMillis(), e.getMessage());
+      LOG.warn("Checkpoint location {}: renewing the lease failed ({} ms since the last renewal; past {} ms, writes to"
+          + " the location wait until it is renewed): {}", storage.uri(), stale, timeout.toMillis(), e.getMessage());
     }
   }
 
@@ -193,20 +193,18 @@ final class GcsLease implements CheckpointStorage.Lease {
   }
 
   /** Fails if another query may own the location now: it took the lease, or ours ran out unrenewed. */
-  void check() throws IOException {
-    String to = lostTo;
-    if (to == null && System.nanoTime() - renewedNanos > timeout.toNanos()) {
-      to = "whichever query takes it next (it could not be renewed for " + timeout.toSeconds() + " s)";
-      try {
-        Blob blob = get();
-        Holder now = blob == null ? null : parse(blob);
-        if (now != null && !holderId.equals(now.holder())) {
-          to = now.owner();
-        }
-      } catch (IOException unreachable) {
-        // the store is away: the lease is as good as lost, whoever takes it
+  synchronized void check() throws IOException {
+    if (lostTo == null && System.nanoTime() - renewedNanos > timeout.toNanos()) {
+      // Unrenewed for a whole timeout (the store was away): another query may have taken it. Renew
+      // now; a write at our own generation proves nobody did, and the query carries on.
+      renew();
+      if (lostTo == null && System.nanoTime() - renewedNanos > timeout.toNanos()) {
+        throw new IOException("Checkpoint location " + storage.uri() + ": this query's lease could not be renewed for "
+            + timeout.toSeconds() + " s (the storage is unreachable), so another query may own the location now;"
+            + " it writes nothing there until the lease is renewed.");
       }
     }
+    String to = lostTo;
     if (to != null) {
       throw new IOException("Checkpoint location " + storage.uri() + ": this query lost its lease to " + to
           + ", so it writes nothing more there and stops. Only one query may run on a location; restart this one"
