@@ -58,6 +58,17 @@ class GcsLocationTest {
         "one sealed segment per run: a segment is sealed when its query stops");
   }
 
+  /** Flink cannot keep its state on GCS here: refused before the job starts, naming what works. */
+  @Test
+  void flinkRefusesAGcsLocationNamingTheAlternatives() throws Exception {
+    QueryProcess query = QueryProcess.start(WordCount.class, "--runner=FlinkRunner", "--port=1",
+        "--checkpointLocation=gs://ckpt/on_flink", endpoint);
+    assertNotEquals(0, query.awaitExit(Duration.ofSeconds(90)));
+    assertTrue(query.stderr().contains("Checkpoint location gs://ckpt/on_flink: the Flink runner keeps its state in"
+        + " gs://ckpt/on_flink/state, but Flink 1.19 has no GCS filesystem"), query.stderr());
+    assertTrue(query.stderr().contains("on the DirectRunner (--runner=DirectRunner)"), query.stderr());
+  }
+
   /**
    * Exactly one query runs on a location: a second fails naming the first; once the first is
    * SIGKILLed, the next takes its lease over (after the lease timeout) and continues the counts.

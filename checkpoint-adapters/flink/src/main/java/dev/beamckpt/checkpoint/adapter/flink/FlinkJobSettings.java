@@ -7,6 +7,7 @@ import dev.beamckpt.runners.flink.ClassPathEntry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,6 +138,28 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
    * the bundle times with the wrong sign. The other read path duplicates records after a restore
    * (apache/beam#31313). So event-time windows would never close: refuse them before submitting.
    */
+  /**
+   * Flink writes its checkpoints to the location's {@code state/} through a Flink filesystem for
+   * that URI's scheme; without one, the job would fail at its first checkpoint. Refused before
+   * anything runs, naming what works instead.
+   */
+  static void refuseStateWithoutFileSystem(String stateUri, String location) {
+    URI uri = URI.create(stateUri);
+    try {
+      org.apache.flink.core.fs.FileSystem.getUnguardedFileSystem(uri);
+    } catch (org.apache.flink.core.fs.UnsupportedFileSystemSchemeException e) {
+      String why = "gs".equals(uri.getScheme())
+          ? "Flink 1.19 has no GCS filesystem: flink-gs-fs-hadoop is published here only for Flink 1.20, and that"
+              + " jar fails on 1.19 (NoClassDefFoundError: org/apache/flink/core/fs/ByteBufferReadable, a 1.20 class)"
+          : "Flink has no filesystem for " + uri.getScheme() + ":// on its class path (" + e.getMessage() + ")";
+      throw new IllegalArgumentException("Checkpoint location " + location + ": the Flink runner keeps its state in "
+          + stateUri + ", but " + why + ". Run this query with this location on the DirectRunner (--runner=DirectRunner),"
+          + " or on Flink with a location on a local or mounted directory.", e);
+    } catch (java.io.IOException e) {
+      // the filesystem exists; reaching it is the storage's concern, checked when the location opened
+    }
+  }
+
   static void refuseEventTimeWindows(QuerySpec spec) {
     spec.pipeline().traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
       @Override

@@ -80,6 +80,9 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         CombinerLifting.apply(spec.pipeline()); // after openLocation took the query's fingerprint
       }
       String stateUri = location != null ? location.storage().runnerUri(CheckpointLocation.STATE) : null;
+      if (stateUri != null) {
+        FlinkJobSettings.refuseStateWithoutFileSystem(stateUri, location.uri());
+      }
       FlinkRestorePoint restore = stateUri != null ? FlinkRestorePoint.latest(stateUri).orElse(null) : null;
       FlinkJobSettings job = FlinkJobSettings.apply(spec, stateUri, restore, runId);
       FlinkQueryExecution execution = new FlinkQueryExecution(spec, location, stateUri, restore, runId, job);
