@@ -25,7 +25,8 @@ final class GcsErrors {
 
   /** A failed {@code action} ("create", "read") on {@code path}, by what the service answered. */
   IOException failure(String action, String path, StorageException e) {
-    String what = "Checkpoint location " + uri + ": cannot " + action + " " + (path.isEmpty() ? "the location" : path);
+    String what = "Checkpoint location " + uri + ": cannot " + action + " " + (path.isEmpty() ? "the location"
+        : "gs://" + bucket + "/" + path);
     return new IOException(what + ": " + advice(e), e);
   }
 

@@ -3,12 +3,13 @@ package dev.beamckpt.checkpoint.storage.gcs;
 import dev.beamckpt.checkpoint.CheckpointOptions;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.StorageRegistrar;
+import dev.beamckpt.checkpoint.storage.object.ObjectStorage;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Set;
 import org.apache.beam.sdk.options.PipelineOptions;
 
-/** {@code gs://bucket/path} locations, through the google-cloud-storage client ({@link GcsClients}). */
+/** {@code gs://bucket/path} locations: an {@link ObjectStorage} on a bucket through the google-cloud-storage client. */
 public final class GcsStorageRegistrar implements StorageRegistrar {
   @Override
   public Set<String> schemes() {
@@ -31,6 +32,7 @@ public final class GcsStorageRegistrar implements StorageRegistrar {
     String prefix = parsed.getPath() == null ? "" : parsed.getPath().replaceAll("^/+|/+$", "");
     int leaseSeconds = options == null ? 10 : options.as(CheckpointOptions.class).getLocationLeaseSeconds();
     GcsClients.Client client = GcsClients.forOptions(options, uri);
-    return new GcsStorage(uri, bucket, prefix, client.storage(), Duration.ofSeconds(leaseSeconds), client.endpoint());
+    GcsObjects objects = new GcsObjects(bucket, client.storage(), new GcsErrors(uri, bucket, client.endpoint()));
+    return new ObjectStorage(uri, objects, prefix, Duration.ofSeconds(leaseSeconds));
   }
 }

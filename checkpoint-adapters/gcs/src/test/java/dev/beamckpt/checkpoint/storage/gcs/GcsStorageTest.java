@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.LocalStorage.LocationInUseException;
 import dev.beamckpt.checkpoint.storage.Storages;
+import dev.beamckpt.checkpoint.storage.object.ObjectLease;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -51,7 +52,7 @@ class GcsStorageTest {
   @Test
   void aDeadHoldersLeaseIsTakenOverAndItsWritesAreRefusedNamingTheNewHolder() throws Exception {
     CheckpointStorage first = open();
-    GcsLease dead = (GcsLease) first.acquireLease("first, killed");
+    ObjectLease dead = (ObjectLease) first.acquireLease("first, killed");
     assertTrue(first.createIfAbsent("offsets/0", bytes("by the first")));
     dead.abandon(); // stops renewing: a SIGKILL
     CheckpointStorage second = open();
@@ -65,7 +66,7 @@ class GcsStorageTest {
 
   @Test
   void ofTwoWatchersOfADeadLeaseOneTakesIt() throws Exception {
-    ((GcsLease) open().acquireLease("dead")).abandon();
+    ((ObjectLease) open().acquireLease("dead")).abandon();
     var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
     try {
       List<java.util.concurrent.Future<CheckpointStorage.Lease>> tries =

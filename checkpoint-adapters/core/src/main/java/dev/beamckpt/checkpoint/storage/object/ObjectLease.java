@@ -1,11 +1,6 @@
-package dev.beamckpt.checkpoint.storage.gcs;
+package dev.beamckpt.checkpoint.storage.object;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.cloud.storage.Blob;
-import com.google.cloud.storage.BlobId;
-import com.google.cloud.storage.BlobInfo;
-import com.google.cloud.storage.Storage;
-import com.google.cloud.storage.StorageException;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.LocalStorage.LocationInUseException;
 import java.io.IOException;
@@ -21,37 +16,37 @@ import org.slf4j.LoggerFactory;
 /**
  * One owner per location on an object store, where no lock dies with its process: the object
  * {@code .lease} names its holder and is renewed every third of its timeout, each write
- * conditioned on the generation the holder last wrote (Kubernetes' and Flink's leader leases work
- * the same way).
+ * conditioned on the version the holder last wrote (GCS generation, S3 ETag; Kubernetes' and
+ * Flink's leader leases work the same way).
  *
  * <p>A second query watches the lease. If it is renewed, its holder lives, and the second query
  * fails naming it. If it stays unchanged for a whole timeout on the watcher's own clock, its
- * holder is dead (killed without stopping), and the watcher takes it over with the generation it
+ * holder is dead (killed without stopping), and the watcher takes it over with the version it
  * watched as precondition, so of two watchers one wins. A lease last renewed more than two
  * timeouts ago by its holder's clock is taken over at once. A holder that cannot renew for a
  * whole timeout, or finds another holder's write, has lost the lease: {@link #check} then fails
  * every write through its storage, naming the new holder.
  */
-final class GcsLease implements CheckpointStorage.Lease {
-  private static final Logger LOG = LoggerFactory.getLogger(GcsLease.class);
+public final class ObjectLease implements CheckpointStorage.Lease {
+  private static final Logger LOG = LoggerFactory.getLogger(ObjectLease.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What the lease object holds. */
   record Holder(String holder, String owner, long renewedAtMs, long timeoutMs) {}
 
-  private final GcsStorage storage;
-  private final BlobId id;
+  private final ObjectStorage storage;
+  private final String key;
   private final String holderId = UUID.randomUUID().toString();
   private final String owner;
   private final Duration timeout;
   private final ScheduledExecutorService renewer;
-  private volatile long generation;
+  private volatile String version;
   private volatile long renewedNanos;
   private volatile String lostTo;
 
-  private GcsLease(GcsStorage storage, String owner, Duration timeout) {
+  private ObjectLease(ObjectStorage storage, String owner, Duration timeout) {
     this.storage = storage;
-    this.id = storage.blobId(GcsStorage.LEASE);
+    this.key = storage.key(ObjectStorage.LEASE);
     this.owner = owner;
     this.timeout = timeout;
     this.renewer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -61,8 +56,8 @@ final class GcsLease implements CheckpointStorage.Lease {
     });
   }
 
-  static GcsLease acquire(GcsStorage storage, String owner, Duration timeout) throws IOException {
-    GcsLease lease = new GcsLease(storage, owner, timeout);
+  static ObjectLease acquire(ObjectStorage storage, String owner, Duration timeout) throws IOException {
+    ObjectLease lease = new ObjectLease(storage, owner, timeout);
     try {
       lease.take();
     } catch (IOException | RuntimeException e) {
@@ -75,37 +70,37 @@ final class GcsLease implements CheckpointStorage.Lease {
   }
 
   private void take() throws IOException {
-    long watchedGeneration = -1;
+    String watchedVersion = null;
     long watchedSince = 0;
     while (true) {
-      Blob blob = get();
-      if (blob == null) {
-        if (write(0)) {
+      ObjectStore.Versioned lease = storage.store().get(key);
+      if (lease == null) {
+        if (write(null)) {
           return;
         }
         continue;
       }
-      Holder current = parse(blob);
+      Holder current = parse(lease);
       boolean dead = System.currentTimeMillis() - current.renewedAtMs() > 2 * current.timeoutMs();
       if (!dead) {
-        if (watchedGeneration == -1) {
-          watchedGeneration = blob.getGeneration();
+        if (watchedVersion == null) {
+          watchedVersion = lease.version();
           watchedSince = System.nanoTime();
           LOG.warn("Checkpoint location {} is leased to {} (renewed {} ms ago). Waiting up to {} s: if that query lives"
               + " it renews the lease and this one stops; if it was killed, this one takes over.", storage.uri(),
               current.owner(), System.currentTimeMillis() - current.renewedAtMs(), current.timeoutMs() / 1000);
-        } else if (blob.getGeneration() != watchedGeneration) {
+        } else if (!lease.version().equals(watchedVersion)) {
           throw new LocationInUseException(storage.uri(), current.owner() + ", which renewed its lease just now");
         }
         dead = System.nanoTime() - watchedSince >= TimeUnit.MILLISECONDS.toNanos(current.timeoutMs());
       }
       if (dead) {
-        if (write(blob.getGeneration())) {
+        if (write(lease.version())) {
           LOG.warn("Checkpoint location {}: took over the lease of {}, which stopped renewing it (the query was killed"
               + " or lost its connection)", storage.uri(), current.owner());
           return;
         }
-        watchedGeneration = -1; // someone else wrote it: watch the new holder
+        watchedVersion = null; // someone else wrote it: watch the new holder
         continue;
       }
       sleep(Math.min(500, current.timeoutMs() / 6 + 1));
@@ -113,14 +108,14 @@ final class GcsLease implements CheckpointStorage.Lease {
   }
 
   /** The lease as {@code describe} shows it: who holds it and whether they still renew it. */
-  static java.util.Optional<String> describeHolder(GcsStorage storage) throws IOException {
-    GcsLease reader = new GcsLease(storage, "checkpoint describe", Duration.ZERO);
+  static java.util.Optional<String> describeHolder(ObjectStorage storage) throws IOException {
+    ObjectLease reader = new ObjectLease(storage, "checkpoint describe", Duration.ZERO);
     try {
-      Blob blob = reader.get();
-      if (blob == null) {
+      ObjectStore.Versioned lease = storage.store().get(reader.key);
+      if (lease == null) {
         return java.util.Optional.empty();
       }
-      Holder h = reader.parse(blob);
+      Holder h = reader.parse(lease);
       long age = System.currentTimeMillis() - h.renewedAtMs();
       return java.util.Optional.of(h.owner() + " holds the lease, renewed " + age / 1000 + " s ago"
           + (age <= h.timeoutMs() ? "" : "; it lapsed (the query was killed): the next query takes over within "
@@ -135,9 +130,9 @@ final class GcsLease implements CheckpointStorage.Lease {
       return;
     }
     try {
-      if (!write(generation)) {
-        Blob blob = get();
-        lostTo = blob == null ? "nobody (the lease object was deleted)" : parse(blob).owner();
+      if (!write(version)) {
+        ObjectStore.Versioned lease = storage.store().get(key);
+        lostTo = lease == null ? "nobody (the lease object was deleted)" : parse(lease).owner();
         LOG.error("Checkpoint location {}: this query lost its lease to {}; it writes nothing more there",
             storage.uri(), lostTo);
       }
@@ -149,45 +144,33 @@ final class GcsLease implements CheckpointStorage.Lease {
   }
 
   /**
-   * Writes this holder's record if the object is still at {@code expected} (0: absent). A 412
-   * whose object holds our own record is a retried write whose reply was lost: it counts.
+   * Writes this holder's record if the object is still at {@code expected} (null: absent). A
+   * refused write whose object holds our own record is a retried write whose reply was lost: it
+   * counts.
    */
-  private boolean write(long expected) throws IOException {
-    Holder me = new Holder(holderId, owner, System.currentTimeMillis(), timeout.toMillis());
-    byte[] data = JSON.writeValueAsBytes(me);
-    Storage.BlobTargetOption condition = expected == 0
-        ? Storage.BlobTargetOption.doesNotExist() : Storage.BlobTargetOption.generationMatch(expected);
+  private boolean write(String expected) throws IOException {
+    byte[] data = JSON.writeValueAsBytes(new Holder(holderId, owner, System.currentTimeMillis(), timeout.toMillis()));
     long started = System.nanoTime();
-    try {
-      generation = storage.client().create(BlobInfo.newBuilder(id).build(), data, condition).getGeneration();
-    } catch (StorageException e) {
-      if (e.getCode() != 412) {
-        throw storage.errors().failure("write", GcsStorage.LEASE, e);
-      }
-      Blob blob = get();
-      if (blob == null || !holderId.equals(parse(blob).holder())) {
+    String written = expected == null
+        ? storage.store().createIfAbsent(key, data) : storage.store().replaceIfMatch(key, data, expected);
+    if (written == null) {
+      ObjectStore.Versioned lease = storage.store().get(key);
+      if (lease == null || !holderId.equals(parse(lease).holder())) {
         return false;
       }
-      generation = blob.getGeneration();
+      written = lease.version();
     }
+    version = written;
     renewedNanos = started;
     return true;
   }
 
-  private Blob get() throws IOException {
-    try {
-      return storage.client().get(id);
-    } catch (StorageException e) {
-      throw storage.errors().failure("read", GcsStorage.LEASE, e);
-    }
-  }
-
   /** A lease object that cannot be read as one is treated as a dead holder's. */
-  private Holder parse(Blob blob) {
+  private Holder parse(ObjectStore.Versioned lease) {
     try {
-      return JSON.readValue(blob.getContent(), Holder.class);
+      return JSON.readValue(lease.data(), Holder.class);
     } catch (IOException | RuntimeException e) {
-      return new Holder("", "an unreadable lease (" + new String(blob.getContent(), StandardCharsets.UTF_8).strip()
+      return new Holder("", "an unreadable lease (" + new String(lease.data(), StandardCharsets.UTF_8).strip()
           + ")", 0, timeout.toMillis());
     }
   }
@@ -213,7 +196,7 @@ final class GcsLease implements CheckpointStorage.Lease {
   }
 
   /** Stops renewing without releasing: what a killed process leaves behind (for tests). */
-  void abandon() {
+  public void abandon() {
     renewer.shutdownNow();
   }
 
@@ -221,15 +204,8 @@ final class GcsLease implements CheckpointStorage.Lease {
   @Override
   public void close() throws IOException {
     renewer.shutdownNow();
-    if (lostTo != null) {
-      return;
-    }
-    try {
-      storage.client().delete(id, Storage.BlobSourceOption.generationMatch(generation));
-    } catch (StorageException e) {
-      if (e.getCode() != 404 && e.getCode() != 412) {
-        throw storage.errors().failure("delete", GcsStorage.LEASE, e);
-      }
+    if (lostTo == null) {
+      storage.store().deleteIfMatch(key, version);
     }
   }
 

@@ -1,17 +1,9 @@
-package dev.beamckpt.checkpoint.storage.gcs;
+package dev.beamckpt.checkpoint.storage.object;
 
-import com.google.api.gax.paging.Page;
-import com.google.cloud.ReadChannel;
-import com.google.cloud.storage.Blob;
-import com.google.cloud.storage.BlobId;
-import com.google.cloud.storage.BlobInfo;
-import com.google.cloud.storage.Storage;
-import com.google.cloud.storage.StorageException;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
@@ -20,45 +12,45 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A checkpoint location in a Google Cloud Storage bucket, {@code gs://bucket/prefix}: every file an
- * object under the prefix.
+ * A checkpoint location under a prefix of an object store's bucket: every file an object. The
+ * store ({@link ObjectStore}) varies; what a location makes of it does not:
  *
  * <ul>
- *   <li>Files are created with {@code ifGenerationMatch=0}: the object exists whole or not at all,
- *       and of two writers exactly one succeeds. A write whose reply was lost and that the client
- *       retried finds its own bytes there and counts as written.
+ *   <li>Files are created if absent: the object exists whole or not at all, and of two writers
+ *       exactly one succeeds. A create whose reply was lost and that the client retried finds its
+ *       own bytes there and counts as written.
  *   <li>Receive-log segments are sealed, immutable objects ({@link #sealsSegments()}): appended
  *       bytes stay in this process's memory (where readers of the same log see them at once)
  *       until {@link Segment#sync} uploads the segment once; the log then continues in a new one.
- *   <li>Ownership is a {@link GcsLease}: an object renewed with generation preconditions. Once this
- *       storage's lease is lost, every write through it fails naming the new holder.
+ *   <li>Ownership is an {@link ObjectLease}: an object renewed under version preconditions. Once
+ *       this storage's lease is lost, every write through it fails naming the new holder.
  * </ul>
  */
-public final class GcsStorage implements CheckpointStorage {
+public final class ObjectStorage implements CheckpointStorage {
   static final String LEASE = ".lease";
 
   private final String uri;
-  private final String bucket;
+  private final ObjectStore store;
   /** The location's prefix in the bucket, without a trailing '/'; empty for a whole bucket. */
   private final String prefix;
-  private final Storage client;
   private final Duration leaseTimeout;
-  private final GcsErrors errors;
   /** Segments written by this process and not yet replaced by a newer one: readers of the log read them here. */
   private final Map<String, MemorySegment> segments = new ConcurrentHashMap<>();
-  private volatile GcsLease lease;
+  private volatile ObjectLease lease;
 
-  GcsStorage(String uri, String bucket, String prefix, Storage client, Duration leaseTimeout, String endpoint) {
+  /**
+   * @param uri the location as the user wrote it
+   * @param prefix the location's key prefix in the bucket
+   * @param leaseTimeout how long the lease lasts unrenewed
+   */
+  public ObjectStorage(String uri, ObjectStore store, String prefix, Duration leaseTimeout) {
     this.uri = uri;
-    this.bucket = bucket;
-    this.prefix = prefix;
-    this.client = client;
+    this.store = store;
+    this.prefix = prefix.replaceAll("^/+|/+$", "");
     this.leaseTimeout = leaseTimeout;
-    this.errors = new GcsErrors(uri, bucket, endpoint);
   }
 
   @Override
@@ -66,162 +58,100 @@ public final class GcsStorage implements CheckpointStorage {
     return uri;
   }
 
-  String objectName(String path) {
+  String key(String path) {
     if (path.isEmpty()) {
       return prefix;
     }
     return prefix.isEmpty() ? path : prefix + "/" + path;
   }
 
-  BlobId blobId(String path) {
-    return BlobId.of(bucket, objectName(path));
-  }
-
-  Storage client() {
-    return client;
-  }
-
-  GcsErrors errors() {
-    return errors;
+  ObjectStore store() {
+    return store;
   }
 
   @Override
   public byte[] read(String path) throws IOException {
     MemorySegment open = segments.get(path);
     if (open != null && open.sealed()) {
-      return open.bytes(0);
+      return open.bytes();
     }
-    try {
-      return client.readAllBytes(blobId(path));
-    } catch (StorageException e) {
-      if (e.getCode() == 404) {
-        throw new NoSuchFileException(nameOf(path));
-      }
-      throw errors.failure("read", path, e);
+    ObjectStore.Versioned object = store.get(key(path));
+    if (object == null) {
+      throw new NoSuchFileException(nameOf(path));
     }
+    return object.data();
   }
 
   @Override
   public boolean exists(String path) throws IOException {
-    return blob(path) != null;
-  }
-
-  private Blob blob(String path) throws IOException {
-    try {
-      return client.get(blobId(path));
-    } catch (StorageException e) {
-      throw errors.failure("read", path, e);
-    }
+    return store.size(key(path)) >= 0;
   }
 
   @Override
   public boolean createIfAbsent(String path, byte[] data) throws IOException {
     checkLease();
-    try {
-      client.create(BlobInfo.newBuilder(blobId(path)).build(), data, Storage.BlobTargetOption.doesNotExist());
+    if (store.createIfAbsent(key(path), data) != null) {
       return true;
-    } catch (StorageException e) {
-      if (e.getCode() != 412) {
-        throw errors.failure("create", path, e);
-      }
     }
     // The object exists: another writer's, or ours if the client retried a create whose reply was lost.
-    try {
-      return Arrays.equals(client.readAllBytes(blobId(path)), data);
-    } catch (StorageException e) {
-      throw errors.failure("read", path, e);
-    }
+    ObjectStore.Versioned there = store.get(key(path));
+    return there != null && Arrays.equals(there.data(), data);
   }
 
   @Override
   public void replace(String path, byte[] data) throws IOException {
     checkLease();
-    try {
-      client.create(BlobInfo.newBuilder(blobId(path)).build(), data); // one request: readers see old or new, whole
-    } catch (StorageException e) {
-      throw errors.failure("write", path, e);
-    }
+    store.put(key(path), data);
   }
 
-  /**
-   * Names directly under {@code dir}: objects and the "directories" that prefix others, through
-   * every page of the listing. Hidden names (the lease, probes) are left out, as local dot files are.
-   */
+  /** Names directly under {@code dir}; hidden names (the lease, probes) are left out, as local dot files are. */
   @Override
   public List<String> list(String dir) throws IOException {
-    String base = objectName(dir);
-    String listPrefix = base.isEmpty() ? "" : base + "/";
+    String base = key(dir);
     List<String> names = new ArrayList<>();
-    try {
-      Page<Blob> page = client.list(bucket, Storage.BlobListOption.prefix(listPrefix),
-          Storage.BlobListOption.currentDirectory(), Storage.BlobListOption.pageSize(1000));
-      for (Blob blob : page.iterateAll()) {
-        String name = blob.getName().substring(listPrefix.length());
-        if (name.endsWith("/")) {
-          name = name.substring(0, name.length() - 1);
-        }
-        if (!name.isEmpty() && !name.startsWith(".")) {
-          names.add(name);
-        }
+    for (String name : store.list(base.isEmpty() ? "" : base + "/")) {
+      if (!name.isEmpty() && !name.startsWith(".")) {
+        names.add(name);
       }
-    } catch (StorageException e) {
-      throw errors.failure("list", dir, e);
     }
     names.sort(null);
     return names;
   }
 
   /**
-   * Deletes the generation it finds, with that generation as a precondition: a file recreated
-   * meanwhile (a new batch of the same id after a purge) is never removed by an old decision.
+   * Deletes the version it finds, with that version as a precondition: a file recreated meanwhile
+   * (a new batch of the same id after a purge) is never removed by an old decision.
    */
   @Override
   public void delete(String path) throws IOException {
     checkLease();
     segments.remove(path);
-    Blob blob = blob(path);
-    if (blob == null) {
-      return;
-    }
-    try {
-      client.delete(blob.getBlobId(), Storage.BlobSourceOption.generationMatch(blob.getGeneration()));
-    } catch (StorageException e) {
-      if (e.getCode() != 404 && e.getCode() != 412) {
-        throw errors.failure("delete", path, e);
-      }
+    ObjectStore.Versioned there = store.get(key(path));
+    if (there != null) {
+      store.deleteIfMatch(key(path), there.version());
     }
   }
 
-  /** The bucket exists, and this process may create and delete objects under the prefix. */
   @Override
   public void checkWritable() throws IOException {
-    try {
-      if (client.get(bucket) == null) {
-        throw errors.bucketMissing();
-      }
-      BlobId probe = blobId(".probe-" + UUID.randomUUID());
-      client.create(BlobInfo.newBuilder(probe).build(), new byte[0], Storage.BlobTargetOption.doesNotExist());
-      client.delete(probe);
-    } catch (StorageException e) {
-      throw errors.failure("create", ".probe", e);
-    }
+    store.checkWritable(prefix.isEmpty() ? "" : prefix + "/");
   }
 
   @Override
   public Lease acquireLease(String owner) throws IOException {
-    GcsLease acquired = GcsLease.acquire(this, owner, leaseTimeout);
+    ObjectLease acquired = ObjectLease.acquire(this, owner, leaseTimeout);
     lease = acquired;
     return acquired;
   }
 
   @Override
   public Optional<String> leaseHolder() throws IOException {
-    return GcsLease.describeHolder(this);
+    return ObjectLease.describeHolder(this);
   }
 
   /** Fails a write once this storage's lease is lost: another query owns the location now. */
   private void checkLease() throws IOException {
-    GcsLease held = lease;
+    ObjectLease held = lease;
     if (held != null) {
       held.check();
     }
@@ -233,27 +163,17 @@ public final class GcsStorage implements CheckpointStorage {
     if (open != null) {
       return open.length();
     }
-    Blob blob = blob(path);
-    if (blob == null) {
+    long size = store.size(key(path));
+    if (size < 0) {
       throw new NoSuchFileException(nameOf(path));
     }
-    return blob.getSize();
+    return size;
   }
 
   @Override
   public InputStream openRead(String path, long position) throws IOException {
     MemorySegment open = segments.get(path);
-    if (open != null) {
-      return open.openRead(position);
-    }
-    try {
-      ReadChannel channel = client.reader(blobId(path));
-      channel.setChunkSize(1 << 20);
-      channel.seek(position);
-      return Channels.newInputStream(channel);
-    } catch (StorageException e) {
-      throw e.getCode() == 404 ? new NoSuchFileException(nameOf(path)) : errors.failure("read", path, e);
-    }
+    return open != null ? open.openRead(position) : store.openRead(key(path), position);
   }
 
   @Override
@@ -271,7 +191,7 @@ public final class GcsStorage implements CheckpointStorage {
     return segment;
   }
 
-  /** Sealed segments are immutable: a log on this store starts a new segment instead. */
+  /** Sealed segments are immutable: a log on an object store starts a new segment instead. */
   @Override
   public Segment appendTo(String path, long validLength) {
     throw new UnsupportedOperationException("Segments on " + uri + " are sealed objects: they are never appended to");
@@ -279,18 +199,18 @@ public final class GcsStorage implements CheckpointStorage {
 
   @Override
   public String runnerUri(String path) {
-    return "gs://" + bucket + "/" + objectName(path);
+    return store.uri(key(path));
   }
 
   @Override
   public String nameOf(String path) {
-    return "gs://" + bucket + "/" + objectName(path);
+    return store.uri(key(path));
   }
 
   /**
    * A segment being written: its bytes in memory until {@link #sync} uploads them as one object,
    * created if absent. After that it takes no more appends; it stays readable from memory until the
-   * log's next segment is sealed, then readers fetch it from the bucket.
+   * log's next segment is sealed, then readers fetch it from the store.
    */
   private final class MemorySegment implements Segment {
     private final String path;
@@ -311,8 +231,8 @@ public final class GcsStorage implements CheckpointStorage {
       return sealed;
     }
 
-    synchronized byte[] bytes(int from) {
-      return Arrays.copyOfRange(bytes, from, length);
+    synchronized byte[] bytes() {
+      return Arrays.copyOf(bytes, length);
     }
 
     @Override
@@ -345,11 +265,11 @@ public final class GcsStorage implements CheckpointStorage {
       synchronized (this) {
         sealed = true;
       }
-      // Readers keep the newest sealed segment in memory; older ones are read from the bucket.
+      // Readers keep the newest sealed segment in memory; older ones are read from the store.
       segments.entrySet().removeIf(e -> e.getValue() != this && e.getValue().sealed());
     }
 
-    /** Drops unsealed bytes: as if the process had died. The log syncs before closing when it stops. */
+    /** Drops unsealed bytes: as if the process had died. The log seals before closing when it stops. */
     @Override
     public void close() {
       synchronized (this) {
@@ -360,6 +280,7 @@ public final class GcsStorage implements CheckpointStorage {
       segments.remove(path, this);
     }
 
+    /** Reads what is appended so far; bytes appended later are read by a later call. */
     InputStream openRead(long position) {
       return new InputStream() {
         private long pos = position;
@@ -374,7 +295,7 @@ public final class GcsStorage implements CheckpointStorage {
         public int read(byte[] b, int off, int len) {
           synchronized (MemorySegment.this) {
             if (pos >= length) {
-              return -1; // for now: bytes appended later are read by the next call
+              return -1;
             }
             int n = (int) Math.min(len, length - pos);
             System.arraycopy(bytes, (int) pos, b, off, n);
