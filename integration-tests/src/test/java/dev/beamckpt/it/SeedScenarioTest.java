@@ -46,11 +46,16 @@ class SeedScenarioTest {
    * the restart's batch 2 continues the counts. Second stops gracefully too.
    */
   static void seedScenario(String location, String... runnerArgs) throws Exception {
+    seedScenario(List.of(), location, runnerArgs);
+  }
+
+  /** @param jvmArgs JVM options of the query processes (an emulator's credentials) */
+  static void seedScenario(List<String> jvmArgs, String location, String... runnerArgs) throws Exception {
     try (LineServer server = LineServer.start(0)) {
       List<String> args = new ArrayList<>(List.of(runnerArgs));
       args.addAll(List.of("--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=1 second"));
 
-      QueryProcess first = QueryProcess.start(WordCount.class, args.toArray(String[]::new));
+      QueryProcess first = QueryProcess.start(jvmArgs, null, WordCount.class, args.toArray(String[]::new));
       server.send("hello world hello spark");
       first.awaitStdout(s -> !QueryProcess.batches(s).isEmpty(), Duration.ofSeconds(90), "batch 1");
       assertEquals(List.of(new QueryProcess.ConsoleBatch(1, List.of("hello=2", "spark=1", "world=1"))),
@@ -59,7 +64,7 @@ class SeedScenarioTest {
 
       server.send("hello spark streaming"); // typed while the query is down; the server keeps it
 
-      QueryProcess second = QueryProcess.start(WordCount.class, args.toArray(String[]::new));
+      QueryProcess second = QueryProcess.start(jvmArgs, null, WordCount.class, args.toArray(String[]::new));
       second.awaitStdout(s -> !QueryProcess.batches(s).isEmpty(), Duration.ofSeconds(90), "batch 2");
       assertEquals(List.of(new QueryProcess.ConsoleBatch(2, List.of("hello=3", "spark=2", "streaming=1", "world=1"))),
           QueryProcess.batches(second.stdout()));

@@ -1,12 +1,12 @@
 package dev.beamckpt.checkpoint.storage.gcs;
 
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
-import dev.beamckpt.checkpoint.storage.StorageContract;
+import dev.beamckpt.checkpoint.storage.ObjectStoreContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The storage contract on gs://, against a real fake-gcs-server process. */
-class GcsStorageContractTest extends StorageContract {
+class GcsStorageContractTest extends ObjectStoreContract {
   private static GcsEmulator gcs;
   private final String location = gcs.newLocation();
 
@@ -23,6 +23,11 @@ class GcsStorageContractTest extends StorageContract {
   @Override
   protected CheckpointStorage open() {
     return gcs.open(location);
+  }
+
+  @Override
+  protected CheckpointStorage openWithShortLease() {
+    return gcs.open(location, "--locationLeaseSeconds=2");
   }
 
   @Override

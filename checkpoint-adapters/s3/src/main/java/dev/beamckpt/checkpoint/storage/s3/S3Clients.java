@@ -1,0 +1,63 @@
+package dev.beamckpt.checkpoint.storage.s3;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.beam.sdk.options.PipelineOptions;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * S3 clients as the AWS SDK configures them: credentials from its default chain (environment,
+ * system properties, ~/.aws, container and instance roles), the endpoint from {@code --s3Endpoint}
+ * or {@code AWS_ENDPOINT_URL}, path-style addressing for such endpoints. One client per endpoint,
+ * region and style in a process: it holds a connection pool.
+ */
+final class S3Clients {
+  static final String ENDPOINT_ENV = "AWS_ENDPOINT_URL";
+  private static final Map<String, Client> CLIENTS = new ConcurrentHashMap<>();
+
+  record Client(S3Client s3, String endpoint) {}
+
+  private S3Clients() {}
+
+  static Client forOptions(PipelineOptions options) {
+    S3LocationOptions s3 = options == null ? null : options.as(S3LocationOptions.class);
+    String endpoint = s3 != null && s3.getS3Endpoint() != null ? s3.getS3Endpoint() : System.getenv(ENDPOINT_ENV);
+    String region = s3 != null && s3.getS3Region() != null ? s3.getS3Region() : defaultRegion();
+    boolean pathStyle = endpoint != null && (s3 == null || s3.getS3PathStyle());
+    String key = endpoint + " " + region + " " + pathStyle;
+    return CLIENTS.computeIfAbsent(key, k -> build(endpoint, region, pathStyle));
+  }
+
+  private static String defaultRegion() {
+    try {
+      return new DefaultAwsRegionProviderChain().getRegion().id();
+    } catch (RuntimeException none) {
+      return Region.US_EAST_1.id(); // an endpoint of one's own (an emulator) rarely has a region configured
+    }
+  }
+
+  private static Client build(String endpoint, String region, boolean pathStyle) {
+    // Bounded: a store that stays away fails the call after about half a minute, and the caller
+    // (the receive log, the commit path) decides whether to wait longer or to stop the query.
+    var builder = S3Client.builder()
+        .region(Region.of(region))
+        .credentialsProvider(DefaultCredentialsProvider.builder().build())
+        .forcePathStyle(pathStyle)
+        .httpClientBuilder(UrlConnectionHttpClient.builder()
+            .connectionTimeout(Duration.ofSeconds(5)).socketTimeout(Duration.ofSeconds(20)))
+        .overrideConfiguration(ClientOverrideConfiguration.builder()
+            .retryStrategy(RetryMode.STANDARD).apiCallTimeout(Duration.ofSeconds(30)).build());
+    if (endpoint != null) {
+      builder.endpointOverride(URI.create(endpoint.contains("://") ? endpoint : "http://" + endpoint));
+    }
+    return new Client(builder.build(), endpoint != null ? endpoint : "https://s3." + region + ".amazonaws.com");
+  }
+}

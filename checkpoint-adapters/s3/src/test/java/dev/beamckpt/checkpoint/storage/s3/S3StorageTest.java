@@ -1,0 +1,70 @@
+package dev.beamckpt.checkpoint.storage.s3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beamckpt.checkpoint.storage.CheckpointStorage;
+import dev.beamckpt.checkpoint.storage.Storages;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** s3:// errors that say what to do, before anything runs. Against a real moto server. */
+class S3StorageTest {
+  private static MotoServer moto;
+
+  @BeforeAll
+  static void startEmulator() throws Exception {
+    MotoServer.useTestCredentials();
+    moto = MotoServer.start(Files.createTempDirectory("moto"));
+    moto.createBucket("checkpoints");
+  }
+
+  @AfterAll
+  static void stopEmulator() throws Exception {
+    moto.close();
+  }
+
+  private static CheckpointStorage open(String location, String endpoint) {
+    return Storages.forLocation(location, PipelineOptionsFactory.fromArgs("--s3Endpoint=" + endpoint).create());
+  }
+
+  @Test
+  void aMissingBucketIsNamedBeforeAnythingRuns() {
+    IOException e = assertThrows(IOException.class, open("s3://no-such-bucket/ckpt", moto.endpoint())::checkWritable);
+    assertTrue(e.getMessage().startsWith("Checkpoint location s3://no-such-bucket/ckpt: bucket no-such-bucket does not"
+        + " exist"), e.getMessage());
+  }
+
+  @Test
+  void anUnreachableEndpointIsNamed() throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    IOException e = assertThrows(IOException.class, open("s3://b/ckpt", "http://127.0.0.1:" + closed)::checkWritable);
+    assertTrue(e.getMessage().contains("the storage endpoint http://127.0.0.1:" + closed + " cannot be reached"),
+        e.getMessage());
+  }
+
+  @Test
+  void s3aIsTheSameLocationAsS3() throws Exception {
+    CheckpointStorage written = open("s3a://checkpoints/same", moto.endpoint());
+    assertTrue(written.createIfAbsent("metadata", new byte[] {1}));
+    assertTrue(open("s3://checkpoints/same", moto.endpoint()).exists("metadata"));
+    assertEquals("s3://checkpoints/same/state", written.runnerUri("state"));
+  }
+
+  @Test
+  void aLocationWithoutABucketIsRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> open("s3:///path", moto.endpoint()));
+    assertEquals("Checkpoint location s3:///path names no bucket: write it as s3://bucket/path.", e.getMessage());
+  }
+}

@@ -1,0 +1,61 @@
+package dev.beamckpt.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beamckpt.checkpoint.LocationDescription;
+import dev.beamckpt.checkpoint.storage.Storages;
+import dev.beamckpt.checkpoint.storage.s3.MotoServer;
+import dev.beamckpt.pipelines.WordCount;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checkpoint locations on S3, against a real moto server process, with queries in their own JVMs. */
+class S3LocationTest {
+  @TempDir Path tmp;
+  private MotoServer moto;
+  private String endpoint;
+
+  @BeforeEach
+  void startEmulator() throws Exception {
+    MotoServer.useTestCredentials();
+    moto = MotoServer.start(tmp.resolve("moto"));
+    moto.createBucket("your-bucket");
+    endpoint = "--s3Endpoint=" + moto.endpoint();
+  }
+
+  @AfterEach
+  void stopEmulator() throws Exception {
+    moto.close();
+  }
+
+  /** The seed's scenario with its own spelling, {@code s3a://your-bucket/checkpoints/word_count}. */
+  @Test
+  void countsContinueAfterStopAndRestart() throws Exception {
+    String location = "s3a://your-bucket/checkpoints/word_count";
+    SeedScenarioTest.seedScenario(MotoServer.JVM_CREDENTIALS, location, endpoint);
+    PipelineOptions options = PipelineOptionsFactory.fromArgs(endpoint).create();
+    String described = LocationDescription.describe(location, options);
+    assertTrue(described.contains("Retained batches:      1..2 (2 offsets, 2 commits)"), described);
+    assertTrue(described.contains("In use:                no\n"), described);
+    assertEquals(2, Storages.forLocation(location, options).list("sources/0").size(),
+        "one sealed segment per run: a segment is sealed when its query stops");
+  }
+
+  /** Flink has no S3 filesystem on this class path yet: refused before the job starts, naming what works. */
+  @Test
+  void flinkRefusesAnS3LocationNamingTheAlternatives() throws Exception {
+    QueryProcess query = QueryProcess.start(MotoServer.JVM_CREDENTIALS, null, WordCount.class, "--runner=FlinkRunner",
+        "--port=1", "--checkpointLocation=s3://your-bucket/on_flink", endpoint);
+    assertNotEquals(0, query.awaitExit(Duration.ofSeconds(90)));
+    assertTrue(query.stderr().contains("Checkpoint location s3://your-bucket/on_flink: the Flink runner keeps its state"
+        + " in s3://your-bucket/on_flink/state, but Flink has no filesystem for s3://"), query.stderr());
+  }
+}
