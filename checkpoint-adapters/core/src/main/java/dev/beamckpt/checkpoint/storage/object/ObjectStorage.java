@@ -1,8 +1,10 @@
 package dev.beamckpt.checkpoint.storage.object;
 
+import dev.beamckpt.checkpoint.CheckpointOptions;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
@@ -13,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * A checkpoint location under a prefix of an object store's bucket: every file an object. The
@@ -51,6 +56,29 @@ public final class ObjectStorage implements CheckpointStorage {
     this.store = store;
     this.prefix = prefix.replaceAll("^/+|/+$", "");
     this.leaseTimeout = leaseTimeout;
+  }
+
+  /**
+   * The storage of {@code uri} ({@code scheme://bucket/path}), on the store {@code storeForBucket}
+   * gives for its bucket, with the lease timeout of {@code options} (null: the default).
+   */
+  public static ObjectStorage open(String uri, String scheme, PipelineOptions options,
+      Function<String, ObjectStore> storeForBucket) {
+    URI parsed;
+    try {
+      parsed = URI.create(uri);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Checkpoint location " + uri + " is not a valid " + scheme + ":// URI ("
+          + e.getMessage() + "): write it as " + scheme + "://bucket/path.", e);
+    }
+    String bucket = parsed.getHost();
+    if (bucket == null || bucket.isEmpty()) {
+      throw new IllegalArgumentException("Checkpoint location " + uri + " names no bucket: write it as " + scheme
+          + "://bucket/path.");
+    }
+    CheckpointOptions checkpoint = (options != null ? options : PipelineOptionsFactory.create()).as(CheckpointOptions.class);
+    return new ObjectStorage(uri, storeForBucket.apply(bucket), parsed.getPath() == null ? "" : parsed.getPath(),
+        Duration.ofSeconds(checkpoint.getLocationLeaseSeconds()));
   }
 
   @Override

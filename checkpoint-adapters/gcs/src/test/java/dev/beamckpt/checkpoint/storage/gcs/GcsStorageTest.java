@@ -50,6 +50,20 @@ class GcsStorageTest {
         e.getMessage());
   }
 
+  /** Google's endpoint without Application Default Credentials (none on a test machine). */
+  @Test
+  void missingCredentialsAreNamedWithWhatToDo() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("GOOGLE_APPLICATION_CREDENTIALS") == null
+        && System.getenv(GcsClients.EMULATOR_ENV) == null, "this machine has Google credentials or an emulator set");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Storages.forLocation("gs://some-bucket/ckpt"));
+    assertTrue(e.getMessage().startsWith("Checkpoint location gs://some-bucket/ckpt: no Google credentials found ("),
+        e.getMessage());
+    assertTrue(e.getMessage().endsWith("Set GOOGLE_APPLICATION_CREDENTIALS to a service account key, or run `gcloud"
+        + " auth application-default login`; for an emulator set STORAGE_EMULATOR_HOST=host:port or --gcsEndpoint."),
+        e.getMessage());
+  }
+
   @Test
   void aLocationWithoutABucketIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> gcs.open("gs:///path"));

@@ -1,32 +1,25 @@
 package dev.beamckpt.checkpoint.storage.s3;
 
+import dev.beamckpt.checkpoint.storage.object.ObjectStoreErrors;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.UnknownHostException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 
-/** Turns what the AWS SDK throws into messages that name the location and say what to do. */
+/** What S3 answers, as advice: status codes and S3's error names. */
 final class S3Errors {
-  private final String uri;
-  private final String bucket;
-  private final String endpoint;
+  private final ObjectStoreErrors errors;
 
   S3Errors(String uri, String bucket, String endpoint) {
-    this.uri = uri;
-    this.bucket = bucket;
-    this.endpoint = endpoint;
+    this.errors = new ObjectStoreErrors(uri, "s3", bucket, endpoint);
   }
 
   IOException bucketMissing() {
-    return new IOException("Checkpoint location " + uri + ": bucket " + bucket + " does not exist (at " + endpoint
-        + "). Create it (aws s3 mb s3://" + bucket + "), or give --checkpointLocation a bucket that exists.");
+    return errors.bucketMissing("aws s3 mb s3://" + errors.bucket());
   }
 
   /** A failed {@code action} ("create", "read") on {@code key}, by what the service answered. */
   IOException failure(String action, String key, SdkException e) {
-    return new IOException("Checkpoint location " + uri + ": cannot " + action + " s3://" + bucket + "/" + key + ": "
-        + advice(e), e);
+    return errors.failure(action, key, advice(e), e);
   }
 
   private String advice(SdkException e) {
@@ -40,37 +33,19 @@ final class S3Errors {
     }
     if (code == 403) {
       return "access denied (403" + (error == null ? "" : " " + error) + ") to the credentials in use. Allow them"
-          + " s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on bucket " + bucket + ".";
+          + " s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on bucket " + errors.bucket() + ".";
     }
     if ("NoSuchBucket".equals(error)) {
-      return "bucket " + bucket + " does not exist. Create it, or give --checkpointLocation a bucket that exists.";
+      return "bucket " + errors.bucket() + " does not exist. Create it, or give --checkpointLocation a bucket that exists.";
     }
-    if (unreachable(e)) {
-      return "the storage endpoint " + endpoint + " cannot be reached (" + rootMessage(e) + "). Check the network, or"
-          + " --s3Endpoint / AWS_ENDPOINT_URL if you use an emulator";
+    String unreachable = errors.unreachable(e, "--s3Endpoint / AWS_ENDPOINT_URL");
+    if (unreachable != null) {
+      return unreachable;
     }
     if (e.getMessage() != null && e.getMessage().contains("Unable to load credentials")) {
       return "no AWS credentials found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run"
           + " `aws configure`.";
     }
-    return rootMessage(e) + (code > 0 ? " (HTTP " + code + (error == null ? "" : " " + error) + ")" : "");
-  }
-
-  static boolean unreachable(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException || t instanceof UnknownHostException
-          || t instanceof java.net.SocketTimeoutException || t instanceof java.net.NoRouteToHostException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+    return ObjectStoreErrors.rootMessage(e) + (code > 0 ? " (HTTP " + code + (error == null ? "" : " " + error) + ")" : "");
   }
 }

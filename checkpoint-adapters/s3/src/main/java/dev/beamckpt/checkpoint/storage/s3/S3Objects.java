@@ -151,7 +151,7 @@ final class S3Objects implements ObjectStore {
   @Override
   public void checkWritable(String prefix) throws IOException {
     try {
-      s3.headBucket(r -> r.bucket(bucket));
+      s3.listObjectsV2(r -> r.bucket(bucket).prefix(prefix).maxKeys(1)); // unlike HEAD, errors come with S3's name
     } catch (SdkException e) {
       if (e instanceof NoSuchBucketException || (e instanceof AwsServiceException s && s.statusCode() == 404)) {
         throw errors.bucketMissing();

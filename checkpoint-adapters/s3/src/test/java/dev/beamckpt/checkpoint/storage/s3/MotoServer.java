@@ -28,16 +28,26 @@ public final class MotoServer implements AutoCloseable {
   public static final List<String> JVM_CREDENTIALS = List.of("-Daws.accessKeyId=test", "-Daws.secretAccessKey=test");
   private final int port;
   private final Path log;
+  private final boolean authenticate;
   private Process process;
 
-  private MotoServer(int port, Path log) {
+  private MotoServer(int port, Path log, boolean authenticate) {
     this.port = port;
     this.log = log;
+    this.authenticate = authenticate;
   }
 
   public static MotoServer start(Path dir) throws IOException {
+    return start(dir, false);
+  }
+
+  /**
+   * @param authenticate check access keys as S3 does (moto's INITIAL_NO_AUTH_ACTION_COUNT=0): keys
+   *     its IAM does not know are refused with 403 InvalidAccessKeyId
+   */
+  public static MotoServer start(Path dir, boolean authenticate) throws IOException {
     Files.createDirectories(dir);
-    MotoServer server = new MotoServer(freePort(), dir.resolve("moto.log"));
+    MotoServer server = new MotoServer(freePort(), dir.resolve("moto.log"), authenticate);
     server.start();
     return server;
   }
@@ -55,12 +65,16 @@ public final class MotoServer implements AutoCloseable {
   }
 
   private void start() throws IOException {
-    process = new ProcessBuilder(List.of("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", String.valueOf(port)))
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    ProcessBuilder pb = new ProcessBuilder(List.of("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p",
+        String.valueOf(port))).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    if (authenticate) {
+      pb.environment().put("INITIAL_NO_AUTH_ACTION_COUNT", "0");
+    }
+    process = pb.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       try {
-        if (request("GET", "/") == 200) {
+        if (request("GET", "/") > 0) {
           return;
         }
       } catch (IOException notYet) {

@@ -53,6 +53,17 @@ class S3StorageTest {
         e.getMessage());
   }
 
+  /** A store that checks access keys (moto with authentication on) refuses ours: named, with what to do. */
+  @Test
+  void refusedCredentialsAreNamedWithWhatToDo() throws Exception {
+    try (MotoServer checking = MotoServer.start(Files.createTempDirectory("moto-auth"), true)) {
+      IOException e = assertThrows(IOException.class, open("s3://checkpoints/ckpt", checking.endpoint())::checkWritable);
+      assertTrue(e.getMessage().startsWith("Checkpoint location s3://checkpoints/ckpt: cannot reach the location: the"
+          + " service refused the credentials (InvalidAccessKeyId). Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,"),
+          e.getMessage());
+    }
+  }
+
   @Test
   void s3aIsTheSameLocationAsS3() throws Exception {
     CheckpointStorage written = open("s3a://checkpoints/same", moto.endpoint());
