@@ -11,6 +11,7 @@ import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.checkpoint.storage.Storages;
 import dev.beamckpt.checkpoint.storage.gcs.FakeGcsServer;
+import dev.beamckpt.checkpoint.storage.s3.MotoServer;
 import dev.beamckpt.pipelines.WordCount;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import java.nio.file.Path;
@@ -71,16 +72,39 @@ class CrashRecoveryTest {
       String endpoint = "--gcsEndpoint=" + gcs.endpoint();
       String location = "gs://ckpt/word_count";
       CheckpointStorage storage = Storages.forLocation(location, PipelineOptionsFactory.fromArgs(endpoint).create());
-      long lost = run(location, storage, 15 * LINES, false, true, 47, endpoint, "--receiveLogSyncMillis=200",
+      long lost = run(location, storage, List.of(), 15 * LINES, 3, false, true, 47, endpoint, "--receiveLogSyncMillis=200",
           "--locationLeaseSeconds=3");
       System.out.println("[crash, mid-stream, gs:// location] lines lost (in flight or not yet sealed) across 3"
           + " SIGKILLs: " + lost);
     }
   }
 
+  /**
+   * On Flink in-process with the location on S3 (a real moto server): Flink's checkpoints go to the
+   * bucket, and a reader's checkpoint mark seals the receive log up to it, so the restore finds the
+   * lines its state counted. One SIGKILL: a restart restores from the bucket for about 30 s here.
+   */
+  @Test
+  void sigkillMidStreamOnFlinkWithTheLocationOnS3() throws Exception {
+    MotoServer.useTestCredentials();
+    try (MotoServer moto = MotoServer.start(tmp.resolve("moto"))) {
+      moto.createBucket("ckpt");
+      String endpoint = "--s3Endpoint=" + moto.endpoint();
+      String location = "s3://ckpt/word_count";
+      CheckpointStorage storage = Storages.forLocation(location, PipelineOptionsFactory.fromArgs(endpoint).create());
+      // The whole log stays (on Flink it is trimmed below the oldest retained checkpoint), for the
+      // counts to be checked against every line it ever held.
+      long lost = run(location, storage, MotoServer.JVM_CREDENTIALS, 15 * LINES, 1, false, true, 53, "--runner=FlinkRunner",
+          endpoint, "--receiveLogSyncMillis=200", "--locationLeaseSeconds=3", "--keepReceiveLog=true");
+      System.out.println("[crash, mid-stream, Flink in-process, s3:// location] lines lost (in flight or not yet"
+          + " sealed) by a SIGKILL: " + lost);
+    }
+  }
+
   private long run(boolean pauseBeforeKill, long seed, String... runnerArgs) throws Exception {
     Path location = tmp.resolve("ckpt");
-    return run(location.toString(), LocalStorage.at(location), LINES, pauseBeforeKill, false, seed, runnerArgs);
+    return run(location.toString(), LocalStorage.at(location), List.of(), LINES, 3, pauseBeforeKill, false, seed,
+        runnerArgs);
   }
 
   /**
@@ -90,8 +114,8 @@ class CrashRecoveryTest {
    *     to 2 s) after the running query committed a batch, while lines keep flowing: each lands on a
    *     query that receives, not on one still starting, however long restarts take
    */
-  private long run(String location, CheckpointStorage storage, int count, boolean pauseBeforeKill, boolean steadyKills,
-      long seed, String... runnerArgs) throws Exception {
+  private long run(String location, CheckpointStorage storage, List<String> jvmArgs, int count, int kills,
+      boolean pauseBeforeKill, boolean steadyKills, long seed, String... runnerArgs) throws Exception {
     List<String> lines = ZipfLines.generate(count, 2_000, 1.1, 42);
     Path output = tmp.resolve("out");
     Random random = new Random(seed);
@@ -100,8 +124,8 @@ class CrashRecoveryTest {
       argList.addAll(List.of("--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=200 ms",
           "--sink=files", "--output=" + output));
       String[] args = argList.toArray(String[]::new);
-      QueryProcess query = QueryProcess.start(WordCount.class, args);
-      double[] killAt = {random.nextDouble(), random.nextDouble(), random.nextDouble()};
+      QueryProcess query = QueryProcess.start(jvmArgs, null, WordCount.class, args);
+      double[] killAt = random.doubles(kills).toArray();
       Arrays.sort(killAt);
       int next = 0;
       long commitsAtStart = 0;
@@ -138,7 +162,7 @@ class CrashRecoveryTest {
               + " by this kill (in flight, or received and not yet durable)%n", next + 1, location, sent + chunk, written,
               logged, written - logged - lostBefore);
           lostBefore = written - logged;
-          query = QueryProcess.start(WordCount.class, args);
+          query = QueryProcess.start(jvmArgs, null, WordCount.class, args);
           commitsAtStart = Locations.latest(storage, "commits").orElse(0L);
           lastKillAt = sent;
           next++;

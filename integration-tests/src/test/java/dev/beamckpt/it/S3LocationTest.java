@@ -49,13 +49,27 @@ class S3LocationTest {
         "one sealed segment per run: a segment is sealed when its query stops");
   }
 
-  /** Flink has no S3 filesystem on this class path yet: refused before the job starts, naming what works. */
+  /**
+   * The same on Flink in-process: its checkpoints and the stop's savepoint go to the bucket through
+   * Flink's S3 filesystem (a plugin), and the restart restores the savepoint from there.
+   */
   @Test
-  void flinkRefusesAnS3LocationNamingTheAlternatives() throws Exception {
+  void countsContinueAfterStopAndRestartOnFlink() throws Exception {
+    String location = "s3a://your-bucket/checkpoints/word_count_flink";
+    SeedScenarioTest.seedScenario(MotoServer.JVM_CREDENTIALS, location, "--runner=FlinkRunner", endpoint);
+    String described = LocationDescription.describe(location, PipelineOptionsFactory.fromArgs(endpoint).create());
+    assertTrue(described.contains("                       state/savepoints/savepoint-"), described);
+    assertTrue(described.contains("runs/1: FlinkRunner") && described.contains("resumed after batch 1 from"
+        + " state/savepoints/savepoint-"), described);
+  }
+
+  /** A Flink cluster would need S3 set up in its own filesystems: refused before submitting, naming what works. */
+  @Test
+  void aFlinkClusterIsRefusedAnS3LocationNamingTheAlternatives() throws Exception {
     QueryProcess query = QueryProcess.start(MotoServer.JVM_CREDENTIALS, null, WordCount.class, "--runner=FlinkRunner",
-        "--port=1", "--checkpointLocation=s3://your-bucket/on_flink", endpoint);
+        "--flinkMaster=localhost:1", "--port=1", "--checkpointLocation=s3://your-bucket/on_cluster", endpoint);
     assertNotEquals(0, query.awaitExit(Duration.ofSeconds(90)));
-    assertTrue(query.stderr().contains("Checkpoint location s3://your-bucket/on_flink: the Flink runner keeps its state"
-        + " in s3://your-bucket/on_flink/state, but Flink has no filesystem for s3://"), query.stderr());
+    assertTrue(query.stderr().contains("Checkpoint location s3://your-bucket/on_cluster: on a Flink cluster"
+        + " (localhost:1) the query's state would go to s3://your-bucket/on_cluster/state"), query.stderr());
   }
 }

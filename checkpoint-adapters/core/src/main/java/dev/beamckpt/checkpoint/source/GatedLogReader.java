@@ -3,6 +3,7 @@ package dev.beamckpt.checkpoint.source;
 import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.checkpoint.source.log.ReceiveLog;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -62,9 +63,18 @@ public final class GatedLogReader extends UnboundedSource.UnboundedReader<List<T
     this.position = startOffset;
   }
 
-  /** The offset of the next record this reader emits: what its checkpoint mark records. */
+  /**
+   * The offset of the next record this reader emits: what its checkpoint mark records. The log
+   * is durable up to there first (on an object store, sealed), or a restore could not replay it.
+   */
   @Override
   public LogCheckpointMark getCheckpointMark() {
+    try {
+      log.makeDurableThrough(position);
+    } catch (IOException e) {
+      throw new UncheckedIOException("The receive log cannot be made durable up to the checkpoint's offset " + position
+          + ": " + e.getMessage(), e);
+    }
     return new LogCheckpointMark(position, receiverKey);
   }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -94,6 +95,15 @@ public interface CheckpointStorage {
    * checkpoint storage in {@code state/}): {@code file:///…} here, {@code s3://…} on S3.
    */
   String runnerUri(String path) throws IOException;
+
+  /**
+   * What a runner's own filesystem needs to reach {@link #runnerUri}: an endpoint, credentials, as
+   * Hadoop's settings name them ({@code fs.s3a.endpoint}), which Flink's and Spark's filesystems
+   * read. Empty where the filesystem needs nothing (a local directory). Holds secrets: never log it.
+   */
+  default Map<String, String> runnerSettings() {
+    return Map.of();
+  }
 
   /** {@code path} as a person finds it: the location as the user wrote it, then the path. */
   default String nameOf(String path) {

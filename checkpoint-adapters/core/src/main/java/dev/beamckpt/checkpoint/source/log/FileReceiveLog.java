@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Deque;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -52,8 +54,16 @@ public final class FileReceiveLog implements ReceiveLog {
   /** Segments by first offset; the last is being written. Guarded by this. */
   private final TreeMap<Long, Segment> segments = new TreeMap<>();
   private CheckpointStorage.Segment out;
-  /** The segment being written was sealed (an object store): no more appends to it. Guarded by this. */
-  private boolean outSealed;
+  /**
+   * On an object store, segments the log moved on from and not yet sealed, oldest first: sealed
+   * in this order (a later one before an earlier one would leave a gap if the process died), by
+   * one thread at a time ({@link #sealLock}) and outside the log's lock, so appends and readers go
+   * on while an upload runs. Added to under the log's lock.
+   */
+  private final Deque<PendingSeal> pendingSeals = new ConcurrentLinkedDeque<>();
+  private final Object sealLock = new Object();
+
+  private record PendingSeal(CheckpointStorage.Segment segment, long end) {}
   /** Records below this offset are durable. Guarded by this. */
   private long syncedEnd;
   private ScheduledExecutorService syncTimer;
@@ -356,7 +366,7 @@ public final class FileReceiveLog implements ReceiveLog {
    */
   @Override
   public synchronized void append(List<String> lines, long timestampMs) throws IOException {
-    if (outSealed || (out.length() >= segmentBytes && endOffset > segments.lastKey())) {
+    if (out.length() >= segmentBytes && endOffset > segments.lastKey()) {
       roll();
     }
     Segment segment = segments.lastEntry().getValue();
@@ -397,9 +407,14 @@ public final class FileReceiveLog implements ReceiveLog {
    * current segment in place.
    */
   private void roll() throws IOException {
+    if (sealing) {
+      moveOnForSealing(); // sealed by the next sync, outside this lock
+      return;
+    }
     CheckpointStorage.Segment next;
     try {
-      syncOut();
+      out.sync();
+      syncedEnd = endOffset;
       next = startSegment(endOffset);
     } catch (IOException e) {
       throw new ReceiveLogWriteException("Cannot start receive log segment " + storage.nameOf(dir + "/"
@@ -407,31 +422,58 @@ public final class FileReceiveLog implements ReceiveLog {
     }
     out.close();
     out = next;
-    outSealed = false;
+  }
+
+  /** Object stores: queues the segment being written for sealing and starts the next (in memory, no request). */
+  private void moveOnForSealing() throws IOException {
+    if (endOffset > segments.lastKey()) {
+      pendingSeals.add(new PendingSeal(out, endOffset));
+      out = startSegment(endOffset);
+    }
+  }
+
+  /**
+   * Forces the segment being written to disk, or on an object store seals every segment written
+   * so far, in order; a seal that fails (an outage) stays queued and the next sync tries again.
+   */
+  @Override
+  public void sync() throws IOException {
+    if (!sealing) {
+      synchronized (this) {
+        try {
+          out.sync();
+        } catch (IOException e) {
+          throw new ReceiveLogWriteException("Cannot force receive log segment " + file() + " to disk: "
+              + LocalStorage.reason(e), e);
+        }
+        syncedEnd = endOffset;
+      }
+      return;
+    }
+    synchronized (sealLock) {
+      synchronized (this) {
+        moveOnForSealing();
+      }
+      for (PendingSeal pending; (pending = pendingSeals.peek()) != null; pendingSeals.poll()) {
+        try {
+          pending.segment().sync();
+          pending.segment().close();
+        } catch (IOException e) {
+          throw new ReceiveLogWriteException("Cannot seal receive log segment " + pending.segment() + ": "
+              + LocalStorage.reason(e), e);
+        }
+        synchronized (this) {
+          syncedEnd = pending.end();
+        }
+      }
+    }
   }
 
   @Override
-  public synchronized void sync() throws IOException {
-    try {
-      syncOut();
-    } catch (IOException e) {
-      throw new ReceiveLogWriteException("Cannot " + (sealing ? "seal" : "force") + " receive log segment " + file()
-          + (sealing ? "" : " to disk") + ": " + LocalStorage.reason(e), e);
+  public void makeDurableThrough(long offset) throws IOException {
+    if (sealing && offset > syncedEnd()) {
+      sync();
     }
-  }
-
-  /** Forces the segment being written, or seals it on an object store (once it holds a record). */
-  private void syncOut() throws IOException {
-    if (sealing) {
-      if (outSealed || endOffset == segments.lastKey()) {
-        return;
-      }
-      out.sync();
-      outSealed = true;
-    } else {
-      out.sync();
-    }
-    syncedEnd = endOffset;
   }
 
   /** One past the newest durable record: lines beyond it are lost if the process is killed now. */
@@ -490,14 +532,19 @@ public final class FileReceiveLog implements ReceiveLog {
   }
 
   @Override
-  public synchronized void close() throws IOException {
-    if (syncTimer != null) {
-      syncTimer.shutdownNow();
+  public void close() throws IOException {
+    synchronized (this) {
+      if (syncTimer != null) {
+        syncTimer.shutdownNow();
+      }
+      if (out == null) {
+        return;
+      }
     }
-    if (out != null) {
-      try {
-        syncOut(); // a closed log is durable; only a killed process loses what it had not synced
-      } finally {
+    try {
+      sync(); // a closed log is durable; only a killed process loses what it had not synced
+    } finally {
+      synchronized (this) {
         out.close();
       }
     }

@@ -26,6 +26,13 @@ public interface ReceiveLog extends Closeable {
   /** Forces appended records to stable storage. */
   void sync() throws IOException;
 
+  /**
+   * Makes sure records below {@code offset} survive this process being killed, before a runner's
+   * checkpoint records a reader there: a restored reader must find them. A file's records are in
+   * the kernel's hands once written; an object store's only once their segment is sealed.
+   */
+  default void makeDurableThrough(long offset) throws IOException {}
+
   /** Reads records from {@code fromOffset} on. */
   Cursor cursor(long fromOffset) throws IOException;
 

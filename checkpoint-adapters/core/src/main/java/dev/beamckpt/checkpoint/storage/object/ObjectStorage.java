@@ -209,9 +209,13 @@ public final class ObjectStorage implements CheckpointStorage {
     return true;
   }
 
+  /**
+   * A new segment, in memory until sealed. Only this process's own segments are checked here (no
+   * request): a segment another writer created is refused when this one is sealed, if absent.
+   */
   @Override
   public Segment createSegment(String path) throws IOException {
-    if (segments.containsKey(path) || exists(path)) {
+    if (segments.containsKey(path)) {
       throw new FileAlreadyExistsException(nameOf(path));
     }
     MemorySegment segment = new MemorySegment(path);
@@ -233,6 +237,11 @@ public final class ObjectStorage implements CheckpointStorage {
   @Override
   public String nameOf(String path) {
     return store.uri(key(path));
+  }
+
+  @Override
+  public Map<String, String> runnerSettings() {
+    return store.runnerSettings();
   }
 
   /**

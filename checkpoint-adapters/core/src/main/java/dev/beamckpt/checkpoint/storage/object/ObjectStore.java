@@ -3,6 +3,7 @@ package dev.beamckpt.checkpoint.storage.object;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a checkpoint location needs of an object store (GCS, S3): whole objects with versions
@@ -59,4 +60,9 @@ public interface ObjectStore {
 
   /** {@code scheme://bucket/key}: the object as a person or a runner's filesystem names it. */
   String uri(String key);
+
+  /** See {@link dev.beamckpt.checkpoint.storage.CheckpointStorage#runnerSettings()}. */
+  default Map<String, String> runnerSettings() {
+    return Map.of();
+  }
 }

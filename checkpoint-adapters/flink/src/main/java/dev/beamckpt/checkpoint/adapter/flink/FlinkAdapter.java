@@ -88,6 +88,6 @@ public final class FlinkAdapter implements CheckpointAdapter {
   /** The URI of the location's state/ if it has one (describe creates nothing). */
   private static Optional<String> stateUri(CheckpointLocation location) throws IOException {
     return location.storage().list(CheckpointLocation.STATE).isEmpty()
-        ? Optional.empty() : Optional.of(location.storage().runnerUri(CheckpointLocation.STATE));
+        ? Optional.empty() : Optional.of(FlinkState.uri(location.storage()));
   }
 }

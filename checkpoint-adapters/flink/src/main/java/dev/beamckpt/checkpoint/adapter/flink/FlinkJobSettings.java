@@ -1,5 +1,6 @@
 package dev.beamckpt.checkpoint.adapter.flink;
 
+import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.CheckpointOptions;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.source.LogRetentions;
@@ -138,6 +139,24 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
    * the bundle times with the wrong sign. The other read path duplicates records after a restore
    * (apache/beam#31313). So event-time windows would never close: refuse them before submitting.
    */
+  /**
+   * A Flink cluster reaches the location's {@code state/} through filesystems of its own,
+   * configured by whoever runs it, and bin/flink-cluster sets up none for object stores yet:
+   * refused before anything runs. In-process, {@link FlinkState} sets them up.
+   */
+  static void refuseObjectStoreOnCluster(QuerySpec spec, CheckpointLocation location) throws IOException {
+    String master = spec.pipeline().getOptions().as(FlinkPipelineOptions.class).getFlinkMaster();
+    boolean local = master == null || master.equals("[local]") || master.equals("[auto]");
+    String stateUri = location.storage().runnerUri(CheckpointLocation.STATE);
+    String scheme = URI.create(stateUri).getScheme();
+    if (!local && !"file".equals(scheme)) {
+      throw new IllegalArgumentException("Checkpoint location " + location.uri() + ": on a Flink cluster (" + master
+          + ") the query's state would go to " + stateUri + " through the cluster's own filesystem, which"
+          + " bin/flink-cluster does not set up for " + scheme + ":// yet. Run this query on Flink in-process (leave"
+          + " --flinkMaster out) or on the DirectRunner, or give the cluster a location on a shared directory.");
+    }
+  }
+
   /**
    * Flink writes its checkpoints to the location's {@code state/} through a Flink filesystem for
    * that URI's scheme; without one, the job would fail at its first checkpoint. Refused before

@@ -79,8 +79,10 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
       if (spec.pipeline().getOptions().as(FlinkCheckpointOptions.class).getLiftCombiners()) {
         CombinerLifting.apply(spec.pipeline()); // after openLocation took the query's fingerprint
       }
-      String stateUri = location != null ? location.storage().runnerUri(CheckpointLocation.STATE) : null;
-      if (stateUri != null) {
+      String stateUri = null;
+      if (location != null) {
+        FlinkJobSettings.refuseObjectStoreOnCluster(spec, location);
+        stateUri = FlinkState.uri(location.storage());
         FlinkJobSettings.refuseStateWithoutFileSystem(stateUri, location.uri());
       }
       FlinkRestorePoint restore = stateUri != null ? FlinkRestorePoint.latest(stateUri).orElse(null) : null;

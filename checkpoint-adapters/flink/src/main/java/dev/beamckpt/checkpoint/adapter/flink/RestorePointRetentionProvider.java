@@ -1,6 +1,5 @@
 package dev.beamckpt.checkpoint.adapter.flink;
 
-import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.source.LogRetention;
 import dev.beamckpt.checkpoint.source.LogRetentionProvider;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
@@ -17,6 +16,6 @@ public final class RestorePointRetentionProvider implements LogRetentionProvider
 
   @Override
   public LogRetention create(CheckpointStorage location) throws IOException {
-    return new RestorePointRetention(location.runnerUri(CheckpointLocation.STATE));
+    return new RestorePointRetention(FlinkState.uri(location));
   }
 }

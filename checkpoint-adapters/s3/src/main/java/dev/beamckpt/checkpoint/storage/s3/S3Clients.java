@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.options.PipelineOptions;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryMode;
@@ -23,7 +24,12 @@ final class S3Clients {
   static final String ENDPOINT_ENV = "AWS_ENDPOINT_URL";
   private static final Map<String, Client> CLIENTS = new ConcurrentHashMap<>();
 
-  record Client(S3Client s3, String endpoint) {}
+  /**
+   * @param endpoint where requests go, for messages
+   * @param configured the endpoint given by option or environment, or null for AWS's
+   */
+  record Client(S3Client s3, String endpoint, String configured, String region, boolean pathStyle,
+      AwsCredentialsProvider credentials) {}
 
   private S3Clients() {}
 
@@ -47,17 +53,20 @@ final class S3Clients {
   private static Client build(String endpoint, String region, boolean pathStyle) {
     // Bounded: a store that stays away fails the call after about half a minute, and the caller
     // (the receive log, the commit path) decides whether to wait longer or to stop the query.
+    AwsCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
     var builder = S3Client.builder()
         .region(Region.of(region))
-        .credentialsProvider(DefaultCredentialsProvider.builder().build())
+        .credentialsProvider(credentials)
         .forcePathStyle(pathStyle)
         .httpClientBuilder(UrlConnectionHttpClient.builder()
             .connectionTimeout(Duration.ofSeconds(5)).socketTimeout(Duration.ofSeconds(20)))
         .overrideConfiguration(ClientOverrideConfiguration.builder()
             .retryStrategy(RetryMode.STANDARD).apiCallTimeout(Duration.ofSeconds(30)).build());
-    if (endpoint != null) {
-      builder.endpointOverride(URI.create(endpoint.contains("://") ? endpoint : "http://" + endpoint));
+    String url = endpoint == null ? null : endpoint.contains("://") ? endpoint : "http://" + endpoint;
+    if (url != null) {
+      builder.endpointOverride(URI.create(url));
     }
-    return new Client(builder.build(), endpoint != null ? endpoint : "https://s3." + region + ".amazonaws.com");
+    return new Client(builder.build(), url != null ? url : "https://s3." + region + ".amazonaws.com", url, region,
+        pathStyle, credentials);
   }
 }

@@ -5,8 +5,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -26,12 +30,14 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 final class S3Objects implements ObjectStore {
   private final String bucket;
+  private final S3Clients.Client client;
   private final S3Client s3;
   private final S3Errors errors;
 
-  S3Objects(String bucket, S3Client s3, S3Errors errors) {
+  S3Objects(String bucket, S3Clients.Client client, S3Errors errors) {
     this.bucket = bucket;
-    this.s3 = s3;
+    this.client = client;
+    this.s3 = client.s3();
     this.errors = errors;
   }
 
@@ -170,5 +176,28 @@ final class S3Objects implements ObjectStore {
   @Override
   public String uri(String key) {
     return "s3://" + bucket + "/" + key;
+  }
+
+  /** Hadoop S3A's settings for the same endpoint, region and credentials (Flink's S3 filesystem reads them). */
+  @Override
+  public Map<String, String> runnerSettings() {
+    Map<String, String> settings = new LinkedHashMap<>();
+    if (client.configured() != null) {
+      settings.put("fs.s3a.endpoint", client.configured());
+      settings.put("fs.s3a.path.style.access", Boolean.toString(client.pathStyle()));
+    }
+    settings.put("fs.s3a.endpoint.region", client.region());
+    try {
+      AwsCredentials credentials = client.credentials().resolveCredentials();
+      settings.put("fs.s3a.access.key", credentials.accessKeyId());
+      settings.put("fs.s3a.secret.key", credentials.secretAccessKey());
+      if (credentials instanceof AwsSessionCredentials session) {
+        settings.put("fs.s3a.session.token", session.sessionToken());
+        settings.put("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider");
+      }
+    } catch (SdkException none) {
+      // no credentials here: the runner's filesystem looks for its own (instance roles, its environment)
+    }
+    return settings;
   }
 }

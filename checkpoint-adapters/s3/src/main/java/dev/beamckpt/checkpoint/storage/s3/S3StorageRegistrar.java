@@ -20,7 +20,7 @@ public final class S3StorageRegistrar implements StorageRegistrar {
   public CheckpointStorage open(String uri, PipelineOptions options) {
     return ObjectStorage.open(uri, "s3", options, bucket -> {
       S3Clients.Client client = S3Clients.forOptions(options);
-      return new S3Objects(bucket, client.s3(), new S3Errors(uri, bucket, client.endpoint()));
+      return new S3Objects(bucket, client, new S3Errors(uri, bucket, client.endpoint()));
     });
   }
 }

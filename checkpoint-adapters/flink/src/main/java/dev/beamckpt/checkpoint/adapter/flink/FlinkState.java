@@ -1,0 +1,24 @@
+package dev.beamckpt.checkpoint.adapter.flink;
+
+import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.storage.CheckpointStorage;
+import dev.beamckpt.runners.flink.FlinkFileSystems;
+import java.io.IOException;
+import java.net.URI;
+
+/** The location's {@code state/} as Flink in this process reaches it. */
+final class FlinkState {
+  private FlinkState() {}
+
+  /**
+   * The URI of {@code state/} in {@code location}, once Flink's filesystems in this process can
+   * reach it: on an object store they get what the storage says they need (endpoint, credentials).
+   */
+  static String uri(CheckpointStorage location) throws IOException {
+    String uri = location.runnerUri(CheckpointLocation.STATE);
+    if (!"file".equals(URI.create(uri).getScheme())) {
+      FlinkFileSystems.initialize(location.runnerSettings());
+    }
+    return uri;
+  }
+}
