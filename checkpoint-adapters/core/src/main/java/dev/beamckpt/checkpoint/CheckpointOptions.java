@@ -47,9 +47,9 @@ public interface CheckpointOptions extends PipelineOptions {
 
   void setReceiveLogSegmentBytes(long value);
 
-  @Description("How often the receive log is made durable at the latest while lines arrive: a local file is"
-      + " forced to disk, and on an object store (gs://) the segment written so far is sealed as an object. Lines"
-      + " received in the last interval are at risk if the process is killed. Batches and stops also make it durable.")
+  @Description("On an object store (gs://, s3://), how often the receive log's segment written so far is sealed"
+      + " as an object at the latest while lines arrive: lines received in the last interval are at risk if the"
+      + " process is killed. Batches, checkpoints and stops seal it too.")
   @Default.Long(1000)
   long getReceiveLogSyncMillis();
 

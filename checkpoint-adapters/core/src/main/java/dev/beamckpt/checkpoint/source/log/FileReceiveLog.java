@@ -258,12 +258,13 @@ public final class FileReceiveLog implements ReceiveLog {
   }
 
   /**
-   * Makes the log durable at least every {@code millis} while records arrive, on a daemon thread
-   * (a receiver blocked on a quiet socket writes nothing, yet its last lines must not wait for the
-   * next batch). Stops when the log closes.
+   * On an object store, seals the log at least every {@code millis} while records arrive, on a
+   * daemon thread (a receiver blocked on a quiet socket writes nothing, yet its last lines must not
+   * wait for the next batch). Stops when the log closes. A file's records survive the process once
+   * written (the kernel has them), so it keeps being forced at batches and rolls only.
    */
   public synchronized FileReceiveLog syncEvery(long millis) {
-    if (millis > 0 && syncTimer == null) {
+    if (sealing && millis > 0 && syncTimer == null) {
       syncTimer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "receive-log-sync " + dir);
         t.setDaemon(true);
