@@ -173,6 +173,18 @@ public abstract class StorageContract {
     assertTrue(state.getPath().replaceAll("/$", "").endsWith(statePathSuffix()), state.toString());
   }
 
+  /** Retention trims what every checkpoint holds, yet the log still knows how far it reached after a kill. */
+  @Test
+  void aTrimmedLogStillKnowsItsEndWhenItsProcessIsKilled() throws Exception {
+    FileReceiveLog log = FileReceiveLog.open(open(), "sources/2", 1 << 20);
+    log.append(List.of("a"), 1_000);
+    log.sync(); // on an object store: the segment is sealed, and the log moves on to a new (unstored) one
+    log.trimBefore(1); // record 0 is in every retained checkpoint
+    try (FileReceiveLog reopened = FileReceiveLog.open(open(), "sources/2", 1 << 20, RequiredEnd.NONE)) {
+      assertEquals(1, reopened.endOffset(), "a reopened log ends where the killed one had made it durable");
+    }
+  }
+
   @Test
   void aReceiveLogKeepsWhatWasSyncedWhenItsProcessIsKilled() throws Exception {
     CheckpointStorage storage = open();

@@ -510,13 +510,18 @@ public final class FileReceiveLog implements ReceiveLog {
     return cursor;
   }
 
-  /** Deletes the segments that hold only records below {@code offset}; the segment being written stays. */
+  /**
+   * Deletes the segments that hold only records below {@code offset}; the segment being written
+   * stays. On an object store a segment goes only once a later one is sealed: the newest sealed
+   * segment is where a reopened log learns how far it reaches (an unsealed one is not stored yet).
+   */
   @Override
   public void trimBefore(long offset) {
     List<Segment> drop = new ArrayList<>();
     synchronized (this) {
       Long next;
-      while (segments.size() > 1 && (next = segments.higherKey(segments.firstKey())) != null && next <= offset) {
+      while (segments.size() > 1 && (next = segments.higherKey(segments.firstKey())) != null && next <= offset
+          && (!sealing || next < syncedEnd)) {
         drop.add(segments.pollFirstEntry().getValue());
       }
     }
