@@ -79,8 +79,32 @@ class FlinkTwoTaskManagersTest {
       System.out.printf("[Flink, 2 TaskManagers] the last commit records the log durable up to %d of %d records%n",
           committedEnd, log.size());
       assertTrue(committedEnd > 0, "commits record how far the receive log was durable, though the source and the"
-          + " committing step may run in different TaskManagers");
+          + " committing step may run in different TaskManagers" + (committedEnd > 0 ? "" : diagnosis(location)));
     }
+  }
+
+  /**
+   * What the location and the cluster's logs say about finalized offsets, for a failure that has
+   * shown up under CI load only (no offset recorded in any commit): the evidence to find its race.
+   */
+  private String diagnosis(Path location) {
+    StringBuilder sb = new StringBuilder("\n  sources/0/finalized: ");
+    try {
+      Path finalized = location.resolve("sources/0/finalized");
+      sb.append(java.nio.file.Files.exists(finalized) ? java.nio.file.Files.readString(finalized).strip() : "absent");
+      try (java.util.stream.Stream<Path> logs = java.nio.file.Files.list(clusterDir)) {
+        for (Path log : logs.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
+          for (String line : java.nio.file.Files.readAllLines(log)) {
+            if (line.contains("dev.beamckpt") || line.toLowerCase(java.util.Locale.ROOT).contains("finaliz")) {
+              sb.append("\n  ").append(log.getFileName()).append(": ").append(line);
+            }
+          }
+        }
+      }
+    } catch (java.io.IOException e) {
+      sb.append("(could not read: ").append(e.getMessage()).append(')');
+    }
+    return sb.toString();
   }
 
   private long restored(String jobId) throws Exception {
