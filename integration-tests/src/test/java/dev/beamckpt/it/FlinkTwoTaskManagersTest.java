@@ -95,7 +95,8 @@ class FlinkTwoTaskManagersTest {
       try (java.util.stream.Stream<Path> logs = java.nio.file.Files.list(clusterDir)) {
         for (Path log : logs.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
           for (String line : java.nio.file.Files.readAllLines(log)) {
-            if (line.contains("dev.beamckpt") || line.toLowerCase(java.util.Locale.ROOT).contains("finaliz")) {
+            if ((line.contains("dev.beamckpt") || line.toLowerCase(java.util.Locale.ROOT).contains("finaliz"))
+                && sb.length() < 40_000) {
               sb.append("\n  ").append(log.getFileName()).append(": ").append(line);
             }
           }
