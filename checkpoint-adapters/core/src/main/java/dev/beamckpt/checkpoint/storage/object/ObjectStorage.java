@@ -112,7 +112,7 @@ public final class ObjectStorage implements CheckpointStorage {
 
   @Override
   public boolean exists(String path) throws IOException {
-    return store.size(key(path)) >= 0;
+    return store.stat(key(path)) != null;
   }
 
   @Override
@@ -154,7 +154,7 @@ public final class ObjectStorage implements CheckpointStorage {
   public void delete(String path) throws IOException {
     checkLease();
     segments.remove(path);
-    ObjectStore.Versioned there = store.get(key(path));
+    ObjectStore.Stat there = store.stat(key(path));
     if (there != null) {
       store.deleteIfMatch(key(path), there.version());
     }
@@ -191,11 +191,11 @@ public final class ObjectStorage implements CheckpointStorage {
     if (open != null) {
       return open.length();
     }
-    long size = store.size(key(path));
-    if (size < 0) {
+    ObjectStore.Stat stat = store.stat(key(path));
+    if (stat == null) {
       throw new NoSuchFileException(nameOf(path));
     }
-    return size;
+    return stat.size();
   }
 
   @Override

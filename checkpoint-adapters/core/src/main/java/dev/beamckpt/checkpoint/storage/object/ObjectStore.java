@@ -20,8 +20,11 @@ public interface ObjectStore {
   /** The object, or null if there is none. */
   Versioned get(String key) throws IOException;
 
-  /** The object's size in bytes, or -1 if there is none. */
-  long size(String key) throws IOException;
+  /** An object's size and version, read without its content. */
+  record Stat(long size, String version) {}
+
+  /** The object's size and version, or null if there is none. */
+  Stat stat(String key) throws IOException;
 
   /**
    * Creates the object unless one exists (GCS {@code ifGenerationMatch=0}, S3 {@code If-None-Match: *}).

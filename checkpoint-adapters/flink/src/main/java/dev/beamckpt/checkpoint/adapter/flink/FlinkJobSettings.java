@@ -96,7 +96,7 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
       flink.setRetainExternalizedCheckpointsOnCancellation(true);
     }
     String master = flink.getFlinkMaster() == null ? "[auto]" : flink.getFlinkMaster();
-    boolean local = master.equals("[local]") || master.equals("[auto]");
+    boolean local = isLocal(master);
     List<String> conf = new ArrayList<>();
     if (flink.getFlinkConfDir() != null) {
       Path userConf = Path.of(flink.getFlinkConfDir(), "flink-conf.yaml");
@@ -144,9 +144,14 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
    * configured by whoever runs it, and bin/flink-cluster sets up none for object stores yet:
    * refused before anything runs. In-process, {@link FlinkState} sets them up.
    */
+  /** Beam's Flink runner runs a job in this process for these masters. */
+  private static boolean isLocal(String master) {
+    return master.equals("[local]") || master.equals("[auto]");
+  }
+
   static void refuseObjectStoreOnCluster(QuerySpec spec, CheckpointLocation location) throws IOException {
     String master = spec.pipeline().getOptions().as(FlinkPipelineOptions.class).getFlinkMaster();
-    boolean local = master == null || master.equals("[local]") || master.equals("[auto]");
+    boolean local = master == null || isLocal(master);
     String stateUri = location.storage().runnerUri(CheckpointLocation.STATE);
     String scheme = URI.create(stateUri).getScheme();
     if (!local && !"file".equals(scheme)) {

@@ -50,10 +50,10 @@ final class GcsObjects implements ObjectStore {
   }
 
   @Override
-  public long size(String key) throws IOException {
+  public Stat stat(String key) throws IOException {
     try {
       Blob blob = client.get(id(key));
-      return blob == null ? -1 : blob.getSize();
+      return blob == null ? null : new Stat(blob.getSize(), Long.toString(blob.getGeneration()));
     } catch (StorageException e) {
       throw errors.failure("read", key, e);
     }

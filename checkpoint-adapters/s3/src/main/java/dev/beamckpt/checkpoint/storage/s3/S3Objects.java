@@ -66,13 +66,13 @@ final class S3Objects implements ObjectStore {
   }
 
   @Override
-  public long size(String key) throws IOException {
+  public Stat stat(String key) throws IOException {
     try {
       HeadObjectResponse head = s3.headObject(r -> r.bucket(bucket).key(key));
-      return head.contentLength();
+      return new Stat(head.contentLength(), head.eTag());
     } catch (SdkException e) {
       if (notFound(e)) {
-        return -1;
+        return null;
       }
       throw errors.failure("read", key, e);
     }
@@ -142,11 +142,11 @@ final class S3Objects implements ObjectStore {
   @Override
   public InputStream openRead(String key, long position) throws IOException {
     try {
-      if (position > 0 && position >= size(key)) {
-        return InputStream.nullInputStream(); // a range from the end is not satisfiable (416): nothing to read
-      }
       return s3.getObject(r -> r.bucket(bucket).key(key).range(position > 0 ? "bytes=" + position + "-" : null));
     } catch (SdkException e) {
+      if (e instanceof AwsServiceException service && service.statusCode() == 416) {
+        return InputStream.nullInputStream(); // a range from the end: nothing to read yet
+      }
       if (notFound(e)) {
         throw new NoSuchFileException(uri(key));
       }
