@@ -173,6 +173,18 @@ public abstract class StorageContract {
     assertTrue(state.getPath().replaceAll("/$", "").endsWith(statePathSuffix()), state.toString());
   }
 
+  /** A runner's checkpoint mark makes the log durable up to it: a restore after a kill finds those records. */
+  @Test
+  void recordsMadeDurableForACheckpointMarkSurviveAKill() throws Exception {
+    FileReceiveLog log = FileReceiveLog.open(open(), "sources/3", 1 << 20);
+    log.append(List.of("a", "b"), 1_000);
+    log.makeDurableThrough(2);
+    // killed here: never synced nor closed
+    try (FileReceiveLog reopened = FileReceiveLog.open(open(), "sources/3", 1 << 20, RequiredEnd.NONE)) {
+      assertEquals(2, reopened.endOffset(), "the records below the mark's offset are there");
+    }
+  }
+
   /** Retention trims what every checkpoint holds, yet the log still knows how far it reached after a kill. */
   @Test
   void aTrimmedLogStillKnowsItsEndWhenItsProcessIsKilled() throws Exception {
