@@ -101,6 +101,24 @@ class CrashRecoveryTest {
     }
   }
 
+  /**
+   * On Flink in-process with the location on GCS (a real fake-gcs-server): the same through Flink's
+   * GCS filesystem, so a restart after the kill restores the newest retained checkpoint from the bucket.
+   */
+  @Test
+  void sigkillMidStreamOnFlinkWithTheLocationOnGcs() throws Exception {
+    try (FakeGcsServer gcs = FakeGcsServer.start(tmp.resolve("gcs"))) {
+      gcs.createBucket("ckpt");
+      String endpoint = "--gcsEndpoint=" + gcs.endpoint();
+      String location = "gs://ckpt/word_count";
+      CheckpointStorage storage = Storages.forLocation(location, PipelineOptionsFactory.fromArgs(endpoint).create());
+      long lost = run(location, storage, List.of(), 15 * LINES, 1, false, true, 59, "--runner=FlinkRunner",
+          endpoint, "--receiveLogSyncMillis=200", "--locationLeaseSeconds=3", "--keepReceiveLog=true");
+      System.out.println("[crash, mid-stream, Flink in-process, gs:// location] lines lost (in flight or not yet"
+          + " sealed) by a SIGKILL: " + lost);
+    }
+  }
+
   private long run(boolean pauseBeforeKill, long seed, String... runnerArgs) throws Exception {
     Path location = tmp.resolve("ckpt");
     return run(location.toString(), LocalStorage.at(location), List.of(), LINES, 3, pauseBeforeKill, false, seed,

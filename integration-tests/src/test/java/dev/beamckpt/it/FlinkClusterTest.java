@@ -80,26 +80,38 @@ class FlinkClusterTest {
 
   private void seedScenario(FlinkSessionCluster on, String... extraArgs) throws Exception {
     Path location = tmp.resolve("word_count");
-    Path output = tmp.resolve("out");
+    seedScenario(on, List.of(), location.toString(), tmp.resolve("out"), extraArgs);
+    List<Map<String, Object>> runs = Locations.runs(location);
+    assertTrue(String.valueOf(runs.get(1).get("restoredFrom")).startsWith("state/savepoints/savepoint-"), runs.toString());
+  }
+
+  /**
+   * The seed scenario on a cluster, where console output goes to the TaskManagers: counts are
+   * read from the files sink in {@code output}. Batch 1, a graceful stop, a line while down, and
+   * the restart's batch 2 continuing the counts.
+   *
+   * @param jvmArgs JVM options of the query processes (an emulator's credentials)
+   */
+  static void seedScenario(FlinkSessionCluster on, List<String> jvmArgs, String location, Path output,
+      String... extraArgs) throws Exception {
     try (LineServer server = LineServer.start(0)) {
-      List<String> argList = new ArrayList<>(List.of(args(on, server, location, output, "1 second")));
+      List<String> argList = new ArrayList<>(List.of("--runner=FlinkRunner", "--flinkMaster=" + on.master(),
+          "--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=1 second", "--sink=files",
+          "--output=" + output));
       argList.addAll(List.of(extraArgs));
       String[] args = argList.toArray(String[]::new);
-      QueryProcess first = QueryProcess.start(WordCount.class, args);
+      QueryProcess first = QueryProcess.start(jvmArgs, null, WordCount.class, args);
       server.send("hello world hello spark");
       first.await("batch 1 written", Duration.ofSeconds(120), () -> Files.exists(output.resolve("part-00001.jsonl")));
       assertEquals(Map.of("hello", 2L, "spark", 1L, "world", 1L), Locations.countsOf(Locations.fileSinkRows(output, true)));
       first.stopGracefully(Duration.ofSeconds(90));
 
       server.send("hello spark streaming");
-      QueryProcess second = QueryProcess.start(WordCount.class, args);
+      QueryProcess second = QueryProcess.start(jvmArgs, null, WordCount.class, args);
       second.await("batch 2 written", Duration.ofSeconds(120), () -> Files.exists(output.resolve("part-00002.jsonl")));
       assertEquals(Map.of("hello", 3L, "spark", 2L, "streaming", 1L, "world", 1L),
           Locations.countsOf(Locations.fileSinkRows(output, true)));
       second.stopGracefully(Duration.ofSeconds(90));
-
-      List<Map<String, Object>> runs = Locations.runs(location);
-      assertTrue(String.valueOf(runs.get(1).get("restoredFrom")).startsWith("state/savepoints/savepoint-"), runs.toString());
       assertEquals(List.of("part-00001.jsonl", "part-00002.jsonl"), list(output));
     }
   }

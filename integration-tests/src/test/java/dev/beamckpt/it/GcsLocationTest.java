@@ -58,15 +58,19 @@ class GcsLocationTest {
         "one sealed segment per run: a segment is sealed when its query stops");
   }
 
-  /** Flink cannot keep its state on GCS here: refused before the job starts, naming what works. */
+  /**
+   * The same on Flink in-process: checkpoints and the stop's savepoint go to the bucket through
+   * Flink's GCS filesystem (the 1.20 plugin with its two flink-core 1.20 classes), and the restart
+   * restores the savepoint from there.
+   */
   @Test
-  void flinkRefusesAGcsLocationNamingTheAlternatives() throws Exception {
-    QueryProcess query = QueryProcess.start(WordCount.class, "--runner=FlinkRunner", "--port=1",
-        "--checkpointLocation=gs://ckpt/on_flink", endpoint);
-    assertNotEquals(0, query.awaitExit(Duration.ofSeconds(90)));
-    assertTrue(query.stderr().contains("Checkpoint location gs://ckpt/on_flink: the Flink runner keeps its state in"
-        + " gs://ckpt/on_flink/state, but Flink 1.19 has no GCS filesystem"), query.stderr());
-    assertTrue(query.stderr().contains("on the DirectRunner (--runner=DirectRunner)"), query.stderr());
+  void countsContinueAfterStopAndRestartOnFlink() throws Exception {
+    String location = "gs://ckpt/checkpoints/word_count_flink";
+    SeedScenarioTest.seedScenario(location, "--runner=FlinkRunner", endpoint);
+    String described = LocationDescription.describe(location, options());
+    assertTrue(described.contains("                       state/savepoints/savepoint-"), described);
+    assertTrue(described.contains("runs/1: FlinkRunner") && described.contains("resumed after batch 1 from"
+        + " state/savepoints/savepoint-"), described);
   }
 
   /**

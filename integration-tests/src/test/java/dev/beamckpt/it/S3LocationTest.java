@@ -62,14 +62,4 @@ class S3LocationTest {
     assertTrue(described.contains("runs/1: FlinkRunner") && described.contains("resumed after batch 1 from"
         + " state/savepoints/savepoint-"), described);
   }
-
-  /** A Flink cluster would need S3 set up in its own filesystems: refused before submitting, naming what works. */
-  @Test
-  void aFlinkClusterIsRefusedAnS3LocationNamingTheAlternatives() throws Exception {
-    QueryProcess query = QueryProcess.start(MotoServer.JVM_CREDENTIALS, null, WordCount.class, "--runner=FlinkRunner",
-        "--flinkMaster=localhost:1", "--port=1", "--checkpointLocation=s3://your-bucket/on_cluster", endpoint);
-    assertNotEquals(0, query.awaitExit(Duration.ofSeconds(90)));
-    assertTrue(query.stderr().contains("Checkpoint location s3://your-bucket/on_cluster: on a Flink cluster"
-        + " (localhost:1) the query's state would go to s3://your-bucket/on_cluster/state"), query.stderr());
-  }
 }

@@ -105,6 +105,15 @@ public interface CheckpointStorage {
     return Map.of();
   }
 
+  /**
+   * The part of {@link #runnerSettings()} that says which store a filesystem reaches (an endpoint,
+   * how it is addressed), without credentials: what every process of a runner must share with the
+   * query, so that their {@code state/} is this location's. Empty for the provider's own defaults.
+   */
+  default Map<String, String> runnerAddress() {
+    return Map.of();
+  }
+
   /** {@code path} as a person finds it: the location as the user wrote it, then the path. */
   default String nameOf(String path) {
     String root = uri();

@@ -29,6 +29,32 @@ public abstract class ObjectStoreContract extends StorageContract {
     return concurrentCreatesUnprovenBecause();
   }
 
+  /**
+   * A listing walks every page: GCS and S3 answer at most 1,000 names per request, and a location
+   * that ran long holds more offsets than that.
+   */
+  @Test
+  void aListingReturnsEveryNameBeyondTheFirstPage() throws Exception {
+    CheckpointStorage storage = open();
+    int count = 1_050;
+    ExecutorService writers = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Boolean>> created = new java.util.ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        String name = "offsets/" + i;
+        created.add(writers.submit(() -> storage.createIfAbsent(name, bytes(name))));
+      }
+      for (Future<Boolean> f : created) {
+        assertTrue(f.get());
+      }
+    } finally {
+      writers.shutdown();
+    }
+    List<String> listed = storage.list("offsets");
+    assertEquals(count, listed.size());
+    assertEquals(count, new java.util.HashSet<>(listed).size(), "no name twice across pages");
+  }
+
   @Test
   void aLiveHolderKeepsTheLocationAndTheSecondQueryIsToldWhoHasItBeforeTheTimeout() throws Exception {
     try (CheckpointStorage.Lease held = openWithShortLease().acquireLease("query 'counts', process 1@a")) {

@@ -2,12 +2,16 @@ package dev.beamckpt.runners.flink;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code bin/flink-cluster start [--taskmanagers=n] | stop | status | kill-taskmanager [--index=i] |
- * start-taskmanager [--index=i]} {@code [--dir=<dir>]}: a local Flink session cluster from Maven
- * jars. The directory (default {@code /tmp/beamckpt-flink}) holds its configuration, logs and pids.
+ * {@code bin/flink-cluster start [--taskmanagers=n] [-Dkey=value ...] | stop | status |
+ * kill-taskmanager [--index=i] | start-taskmanager [--index=i]} {@code [--dir=<dir>]}: a local Flink
+ * session cluster from Maven jars. {@code -D} adds a setting to its configuration, as with Flink's
+ * scripts (an object store's endpoint and credentials for its filesystems). The directory (default
+ * {@code /tmp/beamckpt-flink}) holds its configuration, logs and pids.
  */
 public final class FlinkClusterCli {
   private FlinkClusterCli() {}
@@ -17,8 +21,11 @@ public final class FlinkClusterCli {
     Path dir = Path.of(System.getProperty("java.io.tmpdir"), "beamckpt-flink");
     int taskManagers = 1;
     int index = 0;
+    Map<String, String> settings = new LinkedHashMap<>();
     for (String a : args) {
-      if (a.startsWith("--dir=")) {
+      if (a.startsWith("-D") && a.indexOf('=') > 2) {
+        settings.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+      } else if (a.startsWith("--dir=")) {
         dir = Path.of(a.substring("--dir=".length()));
       } else if (a.startsWith("--taskmanagers=")) {
         taskManagers = number(a);
@@ -34,7 +41,7 @@ public final class FlinkClusterCli {
       usage();
     }
     try {
-      System.exit(run(command, dir, taskManagers, index));
+      System.exit(run(command, dir, taskManagers, index, settings));
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("Error: " + e.getMessage());
       System.exit(1);
@@ -52,11 +59,13 @@ public final class FlinkClusterCli {
     }
   }
 
-  private static int run(String command, Path dir, int taskManagers, int index) throws IOException, InterruptedException {
+  private static int run(String command, Path dir, int taskManagers, int index, Map<String, String> settings)
+      throws IOException, InterruptedException {
     Optional<FlinkSessionCluster> attached = FlinkSessionCluster.attach(dir);
     switch (command) {
       case "start" -> {
-        FlinkSessionCluster cluster = FlinkSessionCluster.start(dir, System.getProperty("java.class.path"), taskManagers);
+        FlinkSessionCluster cluster = FlinkSessionCluster.start(dir, System.getProperty("java.class.path"), taskManagers,
+            settings);
         System.out.println("Flink session cluster started (JobManager and " + taskManagers + " TaskManager"
             + (taskManagers == 1 ? "" : "s, one slot each") + ").");
         printStatus(cluster);
@@ -113,8 +122,8 @@ public final class FlinkClusterCli {
   }
 
   private static void usage() {
-    System.err.println("Usage: flink-cluster start [--taskmanagers=n] | stop | status | kill-taskmanager [--index=i]"
-        + " | start-taskmanager [--index=i]   [--dir=<dir>]");
+    System.err.println("Usage: flink-cluster start [--taskmanagers=n] [-Dkey=value ...] | stop | status"
+        + " | kill-taskmanager [--index=i] | start-taskmanager [--index=i]   [--dir=<dir>]");
     System.exit(2);
   }
 }

@@ -72,6 +72,13 @@ public final class FlinkRest {
     return true;
   }
 
+  /** The cluster's configuration as its JobManager reports it (secrets masked). */
+  public Map<String, String> configuration() throws IOException {
+    Map<String, String> conf = new java.util.LinkedHashMap<>();
+    get("/jobmanager/config").forEach(entry -> conf.put(entry.path("key").asText(), entry.path("value").asText()));
+    return conf;
+  }
+
   public JsonNode checkpoints(String jobId) throws IOException {
     return get("/jobs/" + jobId + "/checkpoints");
   }

@@ -244,6 +244,11 @@ public final class ObjectStorage implements CheckpointStorage {
     return store.runnerSettings();
   }
 
+  @Override
+  public Map<String, String> runnerAddress() {
+    return store.runnerAddress();
+  }
+
   /**
    * A segment being written: its bytes in memory until {@link #sync} uploads them as one object,
    * created if absent. After that it takes no more appends; it stays readable from memory until the

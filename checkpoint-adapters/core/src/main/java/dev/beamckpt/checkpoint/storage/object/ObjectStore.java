@@ -66,6 +66,11 @@ public interface ObjectStore {
 
   /** See {@link dev.beamckpt.checkpoint.storage.CheckpointStorage#runnerSettings()}. */
   default Map<String, String> runnerSettings() {
+    return runnerAddress();
+  }
+
+  /** See {@link dev.beamckpt.checkpoint.storage.CheckpointStorage#runnerAddress()}. */
+  default Map<String, String> runnerAddress() {
     return Map.of();
   }
 }

@@ -5,6 +5,8 @@ import dev.beamckpt.checkpoint.CheckpointOptions;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.source.LogRetentions;
 import dev.beamckpt.runners.flink.ClassPathEntry;
+import dev.beamckpt.runners.flink.FlinkFileSystems;
+import dev.beamckpt.runners.flink.FlinkRest;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -13,9 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.ExperimentalOptions;
@@ -132,33 +137,47 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
     return new FlinkJobSettings(jobName, restAddress, local);
   }
 
-  /**
-   * Beam 2.62's Flink runner does not move the watermark of a splittable read forward: the read
-   * resumes in timer callbacks, which run inside a bundle, where DoFnOperator holds the watermark
-   * back, and the check meant to send it after the bundle ({@code invokeFinishBundle}) compares
-   * the bundle times with the wrong sign. The other read path duplicates records after a restore
-   * (apache/beam#31313). So event-time windows would never close: refuse them before submitting.
-   */
-  /**
-   * A Flink cluster reaches the location's {@code state/} through filesystems of its own,
-   * configured by whoever runs it, and bin/flink-cluster sets up none for object stores yet:
-   * refused before anything runs. In-process, {@link FlinkState} sets them up.
-   */
   /** Beam's Flink runner runs a job in this process for these masters. */
   private static boolean isLocal(String master) {
     return master.equals("[local]") || master.equals("[auto]");
   }
 
-  static void refuseObjectStoreOnCluster(QuerySpec spec, CheckpointLocation location) throws IOException {
+  /**
+   * A Flink cluster reaches the location's {@code state/} through filesystems of its own, set up
+   * when its processes started. Before submitting, the cluster's configuration must address the
+   * same store as the location (its endpoint, as {@code CheckpointStorage.runnerAddress()} names
+   * it): otherwise its checkpoints would go elsewhere, or nowhere, and the job fail at its first one.
+   * Refused naming the settings to start the cluster with. Credentials are not compared (the
+   * cluster may have its own: an environment, an instance role) and the REST API masks them.
+   */
+  static void requireClusterReachesState(QuerySpec spec, CheckpointLocation location) throws IOException {
     String master = spec.pipeline().getOptions().as(FlinkPipelineOptions.class).getFlinkMaster();
-    boolean local = master == null || isLocal(master);
-    String stateUri = location.storage().runnerUri(CheckpointLocation.STATE);
-    String scheme = URI.create(stateUri).getScheme();
-    if (!local && !"file".equals(scheme)) {
-      throw new IllegalArgumentException("Checkpoint location " + location.uri() + ": on a Flink cluster (" + master
-          + ") the query's state would go to " + stateUri + " through the cluster's own filesystem, which"
-          + " bin/flink-cluster does not set up for " + scheme + ":// yet. Run this query on Flink in-process (leave"
-          + " --flinkMaster out) or on the DirectRunner, or give the cluster a location on a shared directory.");
+    Map<String, String> address = location.storage().runnerAddress();
+    if (master == null || isLocal(master) || address.isEmpty()) {
+      return;
+    }
+    Map<String, String> cluster = new HashMap<>();
+    try {
+      new FlinkRest(master).configuration().forEach((k, v) -> cluster.put(FlinkFileSystems.hadoopKey(k), v));
+    } catch (IOException unreachable) {
+      return; // submitting says why the cluster cannot be reached
+    }
+    List<String> differ = new ArrayList<>();
+    address.forEach((key, value) -> {
+      String theirs = cluster.get(FlinkFileSystems.hadoopKey(key));
+      if (theirs == null || !theirs.replaceAll("/+$", "").equals(value.replaceAll("/+$", ""))) {
+        differ.add(key + " is " + (theirs == null ? "not set" : theirs) + " there, " + value + " here");
+      }
+    });
+    if (!differ.isEmpty()) {
+      String flags = address.entrySet().stream().map(e -> "-D" + e.getKey() + "=" + e.getValue())
+          .collect(Collectors.joining(" "));
+      throw new IllegalArgumentException("Checkpoint location " + location.uri() + ": the Flink cluster at " + master
+          + " would write the query's state to " + location.storage().runnerUri(CheckpointLocation.STATE)
+          + " through its own filesystems, which are not set up for this store (" + String.join("; ", differ)
+          + "). Start the cluster with these settings: bin/flink-cluster start " + flags + " (or put them in its"
+          + " flink-conf.yaml), with credentials in its environment or as -D settings; or run this query on Flink"
+          + " in-process (leave --flinkMaster out).");
     }
   }
 
@@ -172,10 +191,7 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
     try {
       org.apache.flink.core.fs.FileSystem.getUnguardedFileSystem(uri);
     } catch (org.apache.flink.core.fs.UnsupportedFileSystemSchemeException e) {
-      String why = "gs".equals(uri.getScheme())
-          ? "Flink 1.19 has no GCS filesystem: flink-gs-fs-hadoop is published here only for Flink 1.20, and that"
-              + " jar fails on 1.19 (NoClassDefFoundError: org/apache/flink/core/fs/ByteBufferReadable, a 1.20 class)"
-          : "Flink has no filesystem for " + uri.getScheme() + ":// on its class path (" + e.getMessage() + ")";
+      String why = "Flink has no filesystem for " + uri.getScheme() + ":// here (" + e.getMessage() + ")";
       throw new IllegalArgumentException("Checkpoint location " + location + ": the Flink runner keeps its state in "
           + stateUri + ", but " + why + ". Run this query with this location on the DirectRunner (--runner=DirectRunner),"
           + " or on Flink with a location on a local or mounted directory.", e);
@@ -184,6 +200,13 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
     }
   }
 
+  /**
+   * Beam 2.62's Flink runner does not move the watermark of a splittable read forward: the read
+   * resumes in timer callbacks, which run inside a bundle, where DoFnOperator holds the watermark
+   * back, and the check meant to send it after the bundle ({@code invokeFinishBundle}) compares
+   * the bundle times with the wrong sign. The other read path duplicates records after a restore
+   * (apache/beam#31313). So event-time windows would never close: refuse them before submitting.
+   */
   static void refuseEventTimeWindows(QuerySpec spec) {
     spec.pipeline().traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
       @Override

@@ -81,7 +81,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
       }
       String stateUri = null;
       if (location != null) {
-        FlinkJobSettings.refuseObjectStoreOnCluster(spec, location);
+        FlinkJobSettings.requireClusterReachesState(spec, location);
         stateUri = FlinkState.uri(location.storage());
         FlinkJobSettings.refuseStateWithoutFileSystem(stateUri, location.uri());
       }

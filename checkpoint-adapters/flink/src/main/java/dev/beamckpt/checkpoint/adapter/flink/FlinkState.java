@@ -12,12 +12,13 @@ final class FlinkState {
 
   /**
    * The URI of {@code state/} in {@code location}, once Flink's filesystems in this process can
-   * reach it: on an object store they get what the storage says they need (endpoint, credentials).
+   * reach it: on an object store they get what the storage says they need (endpoint, credentials),
+   * unless they were set up already by whoever started this process (a cluster's TaskManager).
    */
   static String uri(CheckpointStorage location) throws IOException {
     String uri = location.runnerUri(CheckpointLocation.STATE);
     if (!"file".equals(URI.create(uri).getScheme())) {
-      FlinkFileSystems.initialize(location.runnerSettings());
+      FlinkFileSystems.initialize(uri, location.runnerSettings());
     }
     return uri;
   }

@@ -26,7 +26,8 @@ final class GcsClients {
   static final String EMULATOR_ENV = "STORAGE_EMULATOR_HOST";
   private static final Map<String, Client> CLIENTS = new ConcurrentHashMap<>();
 
-  record Client(Storage storage, String endpoint) {}
+  /** {@code anonymous}: no credentials (an emulator), so the runner's filesystem must send none either. */
+  record Client(Storage storage, String endpoint, boolean anonymous) {}
 
   private GcsClients() {}
 
@@ -97,6 +98,6 @@ final class GcsClients {
     if (credentials instanceof NoCredentials) {
       builder.setProjectId("checkpoint-location"); // objects need no project; the builder wants one without ADC
     }
-    return new Client(builder.build().getService(), endpoint);
+    return new Client(builder.build().getService(), endpoint, credentials instanceof NoCredentials);
   }
 }

@@ -13,7 +13,9 @@ import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -23,11 +25,13 @@ import java.util.UUID;
 final class GcsObjects implements ObjectStore {
   private final String bucket;
   private final Storage client;
+  private final GcsClients.Client settings;
   private final GcsErrors errors;
 
-  GcsObjects(String bucket, Storage client, GcsErrors errors) {
+  GcsObjects(String bucket, GcsClients.Client client, GcsErrors errors) {
     this.bucket = bucket;
-    this.client = client;
+    this.client = client.storage();
+    this.settings = client;
     this.errors = errors;
   }
 
@@ -145,5 +149,24 @@ final class GcsObjects implements ObjectStore {
   @Override
   public String uri(String key) {
     return "gs://" + bucket + "/" + key;
+  }
+
+  /**
+   * Flink's GCS filesystem (the Hadoop GCS connector under Flink's {@code gs.} keys) pointed at the
+   * same endpoint; against an emulator it sends no credentials, as this store does. Against Google
+   * it finds credentials itself, as Flink documents ({@code GOOGLE_APPLICATION_CREDENTIALS} or the
+   * metadata server), so these are all the settings it needs.
+   */
+  @Override
+  public Map<String, String> runnerAddress() {
+    Map<String, String> keys = new LinkedHashMap<>();
+    if (!settings.endpoint().equals(GcsClients.DEFAULT_ENDPOINT)) {
+      keys.put("gs.storage.root.url", settings.endpoint());
+    }
+    if (settings.anonymous()) {
+      keys.put("gs.auth.service.account.enable", "false");
+      keys.put("gs.auth.null.enable", "true");
+    }
+    return keys;
   }
 }

@@ -17,7 +17,7 @@ public final class GcsStorageRegistrar implements StorageRegistrar {
   public CheckpointStorage open(String uri, PipelineOptions options) {
     return ObjectStorage.open(uri, "gs", options, bucket -> {
       GcsClients.Client client = GcsClients.forOptions(options, uri);
-      return new GcsObjects(bucket, client.storage(), new GcsErrors(uri, bucket, client.endpoint()));
+      return new GcsObjects(bucket, client, new GcsErrors(uri, bucket, client.endpoint()));
     });
   }
 }

@@ -9,6 +9,7 @@ import dev.beamckpt.checkpoint.storage.Storages;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.Map;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,6 +29,20 @@ class GcsStorageTest {
     gcs.stop();
   }
 
+
+  /**
+   * What Flink's GCS filesystem needs to reach the same store: the emulator's root URL (the
+   * endpoint as Beam's --gcsEndpoint spells it, trimmed) and no credentials, as this client sends.
+   */
+  @Test
+  void flinksFilesystemIsPointedAtTheSameEndpointWithoutCredentials() {
+    CheckpointStorage storage = gcs.open(gcs.newLocation());
+    Map<String, String> address = storage.runnerAddress();
+    assertTrue(address.get("gs.storage.root.url").matches("http://127\\.0\\.0\\.1:\\d+"), address.toString());
+    assertEquals("true", address.get("gs.auth.null.enable"));
+    assertEquals("false", address.get("gs.auth.service.account.enable"));
+    assertEquals(address, storage.runnerSettings(), "Flink's GCS filesystem finds Google credentials itself");
+  }
 
   @Test
   void aMissingBucketIsNamedBeforeAnythingRuns() {

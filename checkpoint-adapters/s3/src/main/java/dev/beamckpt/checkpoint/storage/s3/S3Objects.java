@@ -178,14 +178,21 @@ final class S3Objects implements ObjectStore {
     return "s3://" + bucket + "/" + key;
   }
 
+  /** Hadoop S3A's endpoint and addressing, where not AWS's own. */
+  @Override
+  public Map<String, String> runnerAddress() {
+    Map<String, String> address = new LinkedHashMap<>();
+    if (client.configured() != null) {
+      address.put("fs.s3a.endpoint", client.configured());
+      address.put("fs.s3a.path.style.access", Boolean.toString(client.pathStyle()));
+    }
+    return address;
+  }
+
   /** Hadoop S3A's settings for the same endpoint, region and credentials (Flink's S3 filesystem reads them). */
   @Override
   public Map<String, String> runnerSettings() {
-    Map<String, String> settings = new LinkedHashMap<>();
-    if (client.configured() != null) {
-      settings.put("fs.s3a.endpoint", client.configured());
-      settings.put("fs.s3a.path.style.access", Boolean.toString(client.pathStyle()));
-    }
+    Map<String, String> settings = new LinkedHashMap<>(runnerAddress());
     settings.put("fs.s3a.endpoint.region", client.region());
     try {
       AwsCredentials credentials = client.credentials().resolveCredentials();

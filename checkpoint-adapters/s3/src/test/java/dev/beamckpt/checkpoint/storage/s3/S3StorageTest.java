@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.util.Map;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,6 +71,20 @@ class S3StorageTest {
     assertTrue(written.createIfAbsent("metadata", new byte[] {1}));
     assertTrue(open("s3://checkpoints/same", moto.endpoint()).exists("metadata"));
     assertEquals("s3://checkpoints/same/state", written.runnerUri("state"));
+  }
+
+  /**
+   * What Flink's S3 filesystem needs for the same store, in Hadoop S3A's keys: the address (which
+   * a cluster's configuration must share) and, beside it, the credentials this client found.
+   */
+  @Test
+  void flinksFilesystemGetsTheSameEndpointAndTheCredentialsFound() {
+    CheckpointStorage storage = open("s3://checkpoints/flink", moto.endpoint());
+    assertEquals(Map.of("fs.s3a.endpoint", moto.endpoint(), "fs.s3a.path.style.access", "true"), storage.runnerAddress());
+    Map<String, String> settings = storage.runnerSettings();
+    assertTrue(settings.entrySet().containsAll(storage.runnerAddress().entrySet()), settings.keySet().toString());
+    assertEquals("test", settings.get("fs.s3a.access.key"));
+    assertEquals("test", settings.get("fs.s3a.secret.key"));
   }
 
   @Test
