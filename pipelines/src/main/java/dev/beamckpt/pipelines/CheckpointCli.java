@@ -15,7 +15,7 @@ public final class CheckpointCli {
 
   public static void main(String[] args) {
     if (args.length < 2 || !args[0].equals("describe") || args[1].startsWith("--")) {
-      System.err.println("Usage: checkpoint describe <checkpointLocation> [--gcsEndpoint=<url>]");
+      System.err.println("Usage: checkpoint describe <checkpointLocation> [--gcsEndpoint=<url>] [--s3Endpoint=<url>]");
       System.exit(2);
     }
     try {
