@@ -67,15 +67,21 @@ class CrashRecoveryTest {
    */
   @Test
   void sigkillMidStreamWithTheLocationOnGcs() throws Exception {
+    long lost = runOnGcs(3, 47);
+    System.out.println("[crash, mid-stream, gs:// location] lines lost (in flight or not yet sealed) across 3"
+        + " SIGKILLs: " + lost);
+  }
+
+  /** {@code kills} steady SIGKILLs with the location on a fake-gcs-server started for the test, seals every 200 ms. */
+  private long runOnGcs(int kills, long seed, String... runnerArgs) throws Exception {
     try (FakeGcsServer gcs = FakeGcsServer.start(tmp.resolve("gcs"))) {
       gcs.createBucket("ckpt");
       String endpoint = "--gcsEndpoint=" + gcs.endpoint();
       String location = "gs://ckpt/word_count";
       CheckpointStorage storage = Storages.forLocation(location, PipelineOptionsFactory.fromArgs(endpoint).create());
-      long lost = run(location, storage, List.of(), 15 * LINES, 3, false, true, 47, endpoint, "--receiveLogSyncMillis=200",
-          "--locationLeaseSeconds=3");
-      System.out.println("[crash, mid-stream, gs:// location] lines lost (in flight or not yet sealed) across 3"
-          + " SIGKILLs: " + lost);
+      List<String> args = new ArrayList<>(List.of(runnerArgs));
+      args.addAll(List.of(endpoint, "--receiveLogSyncMillis=200", "--locationLeaseSeconds=3"));
+      return run(location, storage, List.of(), 15 * LINES, kills, false, true, seed, args.toArray(String[]::new));
     }
   }
 
@@ -107,16 +113,9 @@ class CrashRecoveryTest {
    */
   @Test
   void sigkillMidStreamOnFlinkWithTheLocationOnGcs() throws Exception {
-    try (FakeGcsServer gcs = FakeGcsServer.start(tmp.resolve("gcs"))) {
-      gcs.createBucket("ckpt");
-      String endpoint = "--gcsEndpoint=" + gcs.endpoint();
-      String location = "gs://ckpt/word_count";
-      CheckpointStorage storage = Storages.forLocation(location, PipelineOptionsFactory.fromArgs(endpoint).create());
-      long lost = run(location, storage, List.of(), 15 * LINES, 1, false, true, 59, "--runner=FlinkRunner",
-          endpoint, "--receiveLogSyncMillis=200", "--locationLeaseSeconds=3", "--keepReceiveLog=true");
-      System.out.println("[crash, mid-stream, Flink in-process, gs:// location] lines lost (in flight or not yet"
-          + " sealed) by a SIGKILL: " + lost);
-    }
+    long lost = runOnGcs(1, 59, "--runner=FlinkRunner", "--keepReceiveLog=true");
+    System.out.println("[crash, mid-stream, Flink in-process, gs:// location] lines lost (in flight or not yet"
+        + " sealed) by a SIGKILL: " + lost);
   }
 
   private long run(boolean pauseBeforeKill, long seed, String... runnerArgs) throws Exception {
