@@ -129,12 +129,36 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
         flink.setFilesToStage(projectClassPath());
       }
     }
-    Path confDir = Files.createTempDirectory("beamckpt-flink-conf-");
+    Path confDir = newConfDir();
     Files.write(confDir.resolve("flink-conf.yaml"), conf, StandardCharsets.UTF_8);
     confDir.toFile().deleteOnExit();
     confDir.resolve("flink-conf.yaml").toFile().deleteOnExit();
     flink.setFlinkConfDir(confDir.toString());
     return new FlinkJobSettings(jobName, restAddress, local);
+  }
+
+  private static final String CONF_DIR_PREFIX = "beamckpt-flink-conf-";
+
+  /**
+   * A temporary folder for the job's flink-conf.yaml, named after this process. Deleted when the
+   * JVM exits; a killed query cannot, so the next one removes the folders of processes that are gone.
+   */
+  static Path newConfDir() throws IOException {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try (var dirs = Files.newDirectoryStream(tmp, CONF_DIR_PREFIX + "*")) {
+      for (Path dir : dirs) {
+        String[] parts = dir.getFileName().toString().substring(CONF_DIR_PREFIX.length()).split("-", 2);
+        if (parts.length == 2 && parts[0].matches("\\d{1,18}") && ProcessHandle.of(Long.parseLong(parts[0])).isEmpty()) {
+          try {
+            Files.deleteIfExists(dir.resolve("flink-conf.yaml"));
+            Files.deleteIfExists(dir);
+          } catch (IOException e) {
+            // removed meanwhile by another query starting, or not ours to remove: left alone
+          }
+        }
+      }
+    }
+    return Files.createTempDirectory(CONF_DIR_PREFIX + ProcessHandle.current().pid() + "-");
   }
 
   /** Beam's Flink runner runs a job in this process for these masters. */

@@ -110,4 +110,24 @@ class FlinkJobSettingsTest {
         spec("--runner=FlinkRunner", "--stateBackendStoragePath=file:///elsewhere"), state(), null, RUN));
     assertTrue(path.getMessage().contains("Leave --stateBackendStoragePath out"), path.getMessage());
   }
+
+  /** A killed query leaves its flink-conf.yaml folder behind; the next query removes it, and no live one's. */
+  @Test
+  void aKilledQuerysConfigurationFolderIsRemovedByTheNextQuery() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    Path left = Files.createDirectories(tmp.resolve("beamckpt-flink-conf-" + gone.pid() + "-1"));
+    Files.writeString(left.resolve("flink-conf.yaml"), "rest.port: 1\n");
+    Path live = Files.createDirectories(tmp.resolve("beamckpt-flink-conf-" + ProcessHandle.current().pid() + "-live"));
+    Path created = FlinkJobSettings.newConfDir();
+    try {
+      assertFalse(Files.exists(left), "the folder of a process that is gone");
+      assertTrue(Files.exists(live), "this live process's folder stays");
+      assertTrue(created.getFileName().toString().startsWith("beamckpt-flink-conf-" + ProcessHandle.current().pid() + "-"));
+    } finally {
+      Files.deleteIfExists(live);
+      Files.deleteIfExists(created);
+    }
+  }
 }
