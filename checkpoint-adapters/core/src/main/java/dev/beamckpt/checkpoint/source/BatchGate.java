@@ -23,6 +23,7 @@ public final class BatchGate {
   private long watermarkBeforeLimitMs = Long.MIN_VALUE;
 
   private boolean bundleOpen;
+  private long lastReadNanos = System.nanoTime();
   private long endedAtOffset = -1;
   private long endedWithWatermarkMs = Long.MIN_VALUE;
   private long processedOffset = -1;
@@ -75,6 +76,7 @@ public final class BatchGate {
 
   /** Reader side: the runner is about to read again. */
   public synchronized void bundleStarted() {
+    lastReadNanos = System.nanoTime();
     if (!bundleOpen) {
       bundleOpen = true;
       if (endedAtOffset >= 0) {
@@ -83,6 +85,11 @@ public final class BatchGate {
         notifyAll();
       }
     }
+  }
+
+  /** Nanoseconds since a reader last started to read (or since the gate was made). */
+  public synchronized long idleNanos() {
+    return System.nanoTime() - lastReadNanos;
   }
 
   /** Reader side: the runner took the watermark, ending a bundle read up to {@code position}. */

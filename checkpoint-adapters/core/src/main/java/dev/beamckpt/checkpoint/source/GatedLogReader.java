@@ -92,6 +92,7 @@ public final class GatedLogReader extends UnboundedSource.UnboundedReader<List<T
   /** The next chunk: the records the gate lets through and the log holds now, at most {@link #MAX_CHUNK}. */
   @Override
   public boolean advance() throws IOException {
+    channel.checkOpen();
     gate.bundleStarted();
     if (linesSincePause >= PAUSE_LINES) {
       linesSincePause = 0;

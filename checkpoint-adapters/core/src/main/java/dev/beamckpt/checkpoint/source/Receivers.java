@@ -19,11 +19,21 @@ import org.slf4j.LoggerFactory;
  * closing it stops the receiver. Readers' handles are shared; when the last closes and no driver
  * owns the receiver, it lingers briefly, because runners close readers and soon resume them from
  * checkpoint marks, and a reconnect would drop what sits in the socket's buffer.
+ *
+ * <p>Readers are not always closed: Beam's unbounded-source wrapper caches them and closes them
+ * only when a later read finds them expired, so a job that ended (stopped with a savepoint,
+ * cancelled) leaves its readers open in a cluster's TaskManagers. Their receiver would keep
+ * holding its connection, and a socket server that serves one client at a time (nc, our line
+ * server) would never serve the next query. So a receiver no driver owns and no reader has read
+ * from for {@link #ABANDONED_SECONDS} stops; a reader that comes back to it fails loudly and the
+ * runner restores it from its last checkpoint, with a new receiver.
  */
 public final class Receivers {
   private static final Logger LOG = LoggerFactory.getLogger(Receivers.class);
   /** How long an unused receiver keeps reading before it stops, waiting for readers to resume. */
   private static final long LINGER_SECONDS = 30;
+  /** How long readers may leave a receiver without a read before it counts as abandoned. */
+  static final long ABANDONED_SECONDS = 120;
   private static final Map<String, Entry> RUNNING = new HashMap<>();
   private static final ScheduledExecutorService LINGER = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "receiver-linger");
@@ -35,6 +45,37 @@ public final class Receivers {
     // A TaskManager shut down while a receiver lingers (its job stopped, no restart yet) still
     // drains the connection into the log first, as a stop does.
     Runtime.getRuntime().addShutdownHook(new Thread(Receivers::stopAll, "receivers-at-exit"));
+    LINGER.scheduleWithFixedDelay(() -> stopAbandoned(TimeUnit.SECONDS.toNanos(ABANDONED_SECONDS)), LINGER_SECONDS,
+        LINGER_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Stops the receivers whose readers were never closed and have not read for {@code idleNanos}
+   * (see the class comment); returns their keys.
+   */
+  static List<String> stopAbandoned(long idleNanos) {
+    Map<String, Receiver> abandoned = new HashMap<>();
+    synchronized (Receivers.class) {
+      RUNNING.entrySet().removeIf(e -> {
+        Entry entry = e.getValue();
+        if (!entry.owned && entry.readers > 0 && entry.receiver.channel().gate().idleNanos() >= idleNanos) {
+          abandoned.put(e.getKey(), entry.receiver);
+          entry.abandoned = true;
+          return true;
+        }
+        return false;
+      });
+    }
+    abandoned.forEach((key, receiver) -> {
+      LOG.info("Receiver of {}: no reader has read from it for {} s (its job ended without closing its readers);"
+          + " stopping it", key, TimeUnit.NANOSECONDS.toSeconds(idleNanos));
+      try {
+        receiver.stop();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Stopping the abandoned receiver of {}: {}", key, e.getMessage());
+      }
+    });
+    return List.copyOf(abandoned.keySet());
   }
 
   private Receivers() {}
@@ -63,6 +104,7 @@ public final class Receivers {
     final Receiver receiver;
     int readers;
     boolean owned;
+    volatile boolean abandoned;
 
     Entry(Receiver receiver) {
       this.receiver = receiver;
@@ -91,7 +133,7 @@ public final class Receivers {
     } else {
       e.readers++;
     }
-    return new Handle(key, e.receiver, owner);
+    return new Handle(key, e, owner);
   }
 
   /** The receiver of {@code key} if one runs in this JVM: where a finalized checkpoint mark goes. */
@@ -129,14 +171,25 @@ public final class Receivers {
 
   private static final class Handle implements SourceChannel {
     private final String key;
+    private final Entry entry;
     private final Receiver receiver;
     private final boolean owner;
     private boolean closed;
 
-    Handle(String key, Receiver receiver, boolean owner) {
+    Handle(String key, Entry entry, boolean owner) {
       this.key = key;
-      this.receiver = receiver;
+      this.entry = entry;
+      this.receiver = entry.receiver;
       this.owner = owner;
+    }
+
+    @Override
+    public void checkOpen() throws IOException {
+      if (entry.abandoned) {
+        throw new IOException("The receiver of " + key + " was stopped: no reader had read from it for "
+            + ABANDONED_SECONDS + " s, so its job looked ended. This reader is restored from its last checkpoint,"
+            + " with a new receiver.");
+      }
     }
 
     @Override

@@ -32,6 +32,9 @@ public interface SourceChannel extends AutoCloseable {
   /** Counters for progress reports (malformedLines, overlongLines, reconnects, ...). */
   Map<String, Long> metrics();
 
+  /** Fails if the receiver stopped under this handle (its readers looked abandoned), naming why. */
+  default void checkOpen() throws IOException {}
+
   /** Releases this handle; the receiver stops when its last handle closes. */
   @Override
   void close() throws IOException;
