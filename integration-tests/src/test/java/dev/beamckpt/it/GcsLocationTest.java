@@ -95,6 +95,7 @@ class GcsLocationTest {
       first.assertAlive();
 
       first.kill();
+      assertTrue(server.awaitNoClient(10, java.util.concurrent.TimeUnit.SECONDS), "the server saw the killed query leave");
       server.send("hello again");
       QueryProcess third = QueryProcess.start(WordCount.class, args);
       third.awaitStdout(s -> !QueryProcess.batches(s).isEmpty(), Duration.ofSeconds(90), "a batch after the takeover");

@@ -37,6 +37,7 @@ public final class LineServer implements AutoCloseable {
   private final Thread thread;
   private volatile boolean closed;
   private volatile Socket client;
+  private volatile AtomicBoolean clientGone = new AtomicBoolean(true);
 
   private LineServer(ServerSocket server) {
     this.server = server;
@@ -102,6 +103,7 @@ public final class LineServer implements AutoCloseable {
         client = c;
         clients.incrementAndGet();
         AtomicBoolean gone = watchForClose(c);
+        clientGone = gone;
         OutputStream out = c.getOutputStream();
         while (!closed && !gone.get()) {
           Object item = pending != null ? pending : queue.poll(100, TimeUnit.MILLISECONDS);
@@ -165,6 +167,22 @@ public final class LineServer implements AutoCloseable {
     t.setDaemon(true);
     t.start();
     return gone;
+  }
+
+  /**
+   * Waits until no client is connected, or the connected one has left and the server noticed, so
+   * a line sent next waits for the next client (a line sent in between would go into the dead
+   * connection, as with nc). False if a client is still connected after {@code timeout}.
+   */
+  public boolean awaitNoClient(long timeout, TimeUnit unit) throws InterruptedException {
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    while (client != null && !clientGone.get()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(10);
+    }
+    return true;
   }
 
   /** Drops the current client connection, as if the network failed. */
