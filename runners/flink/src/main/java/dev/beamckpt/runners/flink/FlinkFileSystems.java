@@ -74,7 +74,8 @@ public final class FlinkFileSystems {
     initializedWith = Map.copyOf(merged);
   }
 
-  private static boolean reaches(String uri) {
+  /** Whether Flink in this process has a filesystem for {@code uri}'s scheme (reaching the store is another matter). */
+  public static boolean reaches(String uri) {
     try {
       FileSystem.getUnguardedFileSystem(java.net.URI.create(uri));
       return true;

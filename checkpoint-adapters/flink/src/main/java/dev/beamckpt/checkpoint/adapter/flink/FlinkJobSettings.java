@@ -211,16 +211,11 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
    * anything runs, naming what works instead.
    */
   static void refuseStateWithoutFileSystem(String stateUri, String location) {
-    URI uri = URI.create(stateUri);
-    try {
-      org.apache.flink.core.fs.FileSystem.getUnguardedFileSystem(uri);
-    } catch (org.apache.flink.core.fs.UnsupportedFileSystemSchemeException e) {
-      String why = "Flink has no filesystem for " + uri.getScheme() + ":// here (" + e.getMessage() + ")";
+    if (!FlinkFileSystems.reaches(stateUri)) {
       throw new IllegalArgumentException("Checkpoint location " + location + ": the Flink runner keeps its state in "
-          + stateUri + ", but " + why + ". Run this query with this location on the DirectRunner (--runner=DirectRunner),"
-          + " or on Flink with a location on a local or mounted directory.", e);
-    } catch (java.io.IOException e) {
-      // the filesystem exists; reaching it is the storage's concern, checked when the location opened
+          + stateUri + ", but Flink has no filesystem for " + URI.create(stateUri).getScheme() + ":// here (none"
+          + " among the plugins in " + FlinkFileSystems.pluginsDirectory() + "). Run this query with this location on"
+          + " the DirectRunner (--runner=DirectRunner), or on Flink with a location on a local or mounted directory.");
     }
   }
 
