@@ -190,7 +190,8 @@ final class QueryProcess implements AutoCloseable {
     }
   }
 
-  private static final Pattern BATCH = Pattern.compile("-{43}\\nBatch: (\\d+)\\n-{43}\\n((?:[+|].*\\n)+)");
+  /** A whole batch: the table and the blank line ConsoleSink ends it with, so a table still being printed is not one. */
+  private static final Pattern BATCH = Pattern.compile("-{43}\\nBatch: (\\d+)\\n-{43}\\n((?:[+|].*\\n)+)(?:only showing .*\\n)?\\n");
 
   /** The console batches printed so far: batch id and the table's rows as "key=value". */
   static List<ConsoleBatch> batches(String stdout) {
