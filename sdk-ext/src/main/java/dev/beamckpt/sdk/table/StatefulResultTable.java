@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderException;
@@ -45,12 +46,16 @@ import org.joda.time.Instant;
 
 /**
  * The result table kept in the runner's checkpointed state, for runners that restore state
- * themselves (Flink). One stateful step holds every row under a single key; a processing-time
- * timer, at most every trigger interval and only after new rows, turns the table into the next
- * batch (complete: every row; update: the rows changed since the last batch; append: the rows of
- * windows the watermark closed). The batch counter lives in the same state, so batch ids continue
- * across restores. The delivering step requires stable input: the runner hands it a batch only
- * once a checkpoint holding that batch completed, so a batch is never written, then rolled back.
+ * themselves (Flink). One stateful step holds every row under a single key and hands on what
+ * changed as numbered table outputs (update: the rows changed, append: the rows of windows the
+ * watermark closed, both as they arrive; complete: every row, at most every trigger interval).
+ * The delivering step requires stable input: the runner hands it the outputs a checkpoint holds
+ * only once that checkpoint completed, all of them in one bundle, and that bundle is the batch.
+ * So a batch is never written, then rolled back, and it waits for at most one checkpoint: cutting
+ * batches on a timer of their own would add a trigger interval to every row's latency (Spark's
+ * micro-batch is one batch per checkpoint too). The sequence numbers continue across restores in
+ * the same state; a commit records the last one its batch holds, so outputs the runner delivers
+ * again after a restore are recognised as committed.
  */
 public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K, V>>, PDone> implements ResultStep {
   private final OutputMode mode;
@@ -90,15 +95,15 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
   }
 
   /**
-   * One trigger's output. The rows stay encoded while the batch waits for its checkpoint: the
+   * One table output. The rows stay encoded while the batch waits for its checkpoint: the
    * runner copies a stable-input step's buffer at every checkpoint, and a byte array copies at
    * memory speed where a list of rows is encoded and decoded row by row.
    */
-  record Batch(long batchId, long createdAtMs, int rowCount, byte[] encodedRows) {
+  record Batch(long seq, long createdAtMs, int rowCount, byte[] encodedRows) {
     private static final Coder<List<RowUpdate>> ROWS = ListCoder.of(TableCoders.RowUpdateCoder.INSTANCE);
 
-    static Batch of(long batchId, long createdAtMs, List<RowUpdate> rows) throws CoderException {
-      return new Batch(batchId, createdAtMs, rows.size(), CoderUtils.encodeToByteArray(ROWS, rows));
+    static Batch of(long seq, long createdAtMs, List<RowUpdate> rows) throws CoderException {
+      return new Batch(seq, createdAtMs, rows.size(), CoderUtils.encodeToByteArray(ROWS, rows));
     }
 
     List<RowUpdate> rows() throws CoderException {
@@ -187,11 +192,18 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
         @StateId("rows") MapState<String, RowUpdate> rows,
         @StateId("changed") SetState<String> changed,
         @StateId("appended") BagState<RowUpdate> appended,
+        @StateId("nextBatch") ValueState<Long> nextSeq,
         @StateId("armed") ValueState<Boolean> armed,
-        @TimerId("trigger") Timer trigger) {
+        @TimerId("trigger") Timer trigger,
+        OutputReceiver<Batch> out) throws IOException {
       ResultFold.Rows<String, RowUpdate> table = state(mode, rows, changed, appended);
       for (RowUpdate update : element.getValue()) {
         ResultFold.accept(mode, table, update.rowId(), update, update.finalPane());
+      }
+      if (mode != OutputMode.COMPLETE) {
+        // Changed and appended rows go on at once: the checkpoint that holds them makes the batch.
+        emit(table, nextSeq, out);
+        return;
       }
       if (!Boolean.TRUE.equals(armed.read())) {
         // An interval after the first row since the last batch, not at the next wall-clock multiple
@@ -258,33 +270,49 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
       };
     }
 
+    /** Complete mode: the whole table, at most every trigger interval and only after new rows. */
     @OnTimer("trigger")
-    public void onTrigger(OnTimerContext context,
+    public void onTrigger(
         @StateId("rows") MapState<String, RowUpdate> rows,
         @StateId("changed") SetState<String> changed,
         @StateId("appended") BagState<RowUpdate> appended,
-        @StateId("nextBatch") ValueState<Long> nextBatch,
-        @StateId("armed") ValueState<Boolean> armed) throws IOException {
-      List<RowUpdate> out = ResultFold.drain(mode, state(mode, rows, changed, appended));
+        @StateId("nextBatch") ValueState<Long> nextSeq,
+        @StateId("armed") ValueState<Boolean> armed,
+        OutputReceiver<Batch> out) throws IOException {
       armed.clear();
-      if (out.isEmpty()) {
+      emit(state(mode, rows, changed, appended), nextSeq, out);
+    }
+
+    /** Hands on the table's output since the last one, numbered (the state id predates the numbering's use). */
+    private void emit(ResultFold.Rows<String, RowUpdate> table, ValueState<Long> nextSeq, OutputReceiver<Batch> out)
+        throws IOException {
+      List<RowUpdate> rows = ResultFold.drain(mode, table);
+      if (rows.isEmpty()) {
         return;
       }
-      Long id = nextBatch.read();
-      if (id == null) {
-        id = committer != null ? committer.firstBatchId() : 1L;
+      Long seq = nextSeq.read();
+      if (seq == null) {
+        seq = committer != null ? committer.firstTableSeq() : 1L;
       }
-      context.output(Batch.of(id, System.currentTimeMillis(), out));
-      nextBatch.write(id + 1);
+      out.output(Batch.of(seq, System.currentTimeMillis(), rows));
+      nextSeq.write(seq + 1);
     }
   }
 
+  /**
+   * Delivers what one completed checkpoint released as one batch: the runner hands a stable-input
+   * step each checkpoint's buffered outputs in a bundle of their own, in order, after the
+   * checkpoint completed, and again after a restore from it.
+   */
   static final class DeliverFn<K, V> extends DoFn<Batch, Void> {
     private final Sink sink;
     private final OutputMode mode;
     private final List<String> columns;
     private final KvCoder<K, V> coder;
     private final BatchCommitter committer;
+    private transient List<Batch> released;
+    /** Without a location: this task's own batch counter. */
+    private transient long nextLocalId;
 
     DeliverFn(Sink sink, OutputMode mode, List<String> columns, KvCoder<K, V> coder, BatchCommitter committer) {
       this.sink = sink;
@@ -294,20 +322,52 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
       this.committer = committer;
     }
 
+    @Setup
+    public void setup() {
+      released = new ArrayList<>();
+      nextLocalId = 1;
+    }
+
+    @StartBundle
+    public void startBundle() {
+      released.clear();
+    }
+
     @ProcessElement
     @RequiresStableInput
-    public void process(@Element Batch batch) throws IOException {
-      List<TableRow> rows = new ArrayList<>(batch.rowCount());
-      for (RowUpdate u : batch.rows()) {
-        rows.add(new TableRow(u.windowStartMs(), u.windowEndMs(),
-            CoderUtils.decodeFromByteArray(coder.getKeyCoder(), u.key()),
-            CoderUtils.decodeFromByteArray(coder.getValueCoder(), u.value())));
+    public void process(@Element Batch output) {
+      released.add(output);
+    }
+
+    @FinishBundle
+    public void finishBundle() throws IOException {
+      if (released.isEmpty()) {
+        return;
       }
-      rows.sort(TableRow.DISPLAY_ORDER);
-      sink.addBatch(batch.batchId(), mode, columns, rows);
-      if (committer != null) {
-        committer.commit(batch.batchId(), batch.createdAtMs(), rows.size());
+      Batch first = released.get(0);
+      long lastSeq = released.get(released.size() - 1).seq();
+      Optional<Long> id = committer != null ? committer.batchIdFor(lastSeq) : Optional.of(nextLocalId++);
+      if (id.isPresent()) {
+        List<TableRow> rows = merge();
+        sink.addBatch(id.get(), mode, columns, rows);
+        if (committer != null) {
+          committer.commit(id.get(), first.createdAtMs(), rows.size(), lastSeq);
+        }
       }
+      released.clear();
+    }
+
+    /** The released outputs folded in order: a row changed twice shows its last value, once. */
+    private List<TableRow> merge() throws IOException {
+      ResultTable batch = new ResultTable(mode);
+      for (Batch output : released) {
+        for (RowUpdate u : output.rows()) {
+          batch.accept(u.windowStartMs(), u.windowEndMs(),
+              CoderUtils.decodeFromByteArray(coder.getKeyCoder(), u.key()),
+              CoderUtils.decodeFromByteArray(coder.getValueCoder(), u.value()), true);
+        }
+      }
+      return batch.drainBatch();
     }
   }
 }

@@ -50,7 +50,7 @@ final class TableCoders {
 
     @Override
     public void encode(Batch batch, OutputStream out) throws IOException {
-      VarLongCoder.of().encode(batch.batchId(), out);
+      VarLongCoder.of().encode(batch.seq(), out);
       VarLongCoder.of().encode(batch.createdAtMs(), out);
       VarIntCoder.of().encode(batch.rowCount(), out);
       ROWS.encode(batch.encodedRows(), out);

@@ -17,7 +17,7 @@ class TableCodersTest {
         new RowUpdate(0L, 10_000L, new byte[] {}, new byte[] {4, 5, 6}, true));
     Batch sent = Batch.of(7, 1234, rows);
     Batch got = CoderUtils.clone(TableCoders.BatchCoder.INSTANCE, sent);
-    assertEquals(7, got.batchId());
+    assertEquals(7, got.seq());
     assertEquals(1234, got.createdAtMs());
     assertEquals(2, got.rowCount());
     List<RowUpdate> back = got.rows();

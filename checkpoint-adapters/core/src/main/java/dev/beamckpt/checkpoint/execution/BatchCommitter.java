@@ -70,9 +70,31 @@ public final class BatchCommitter implements Serializable {
     this.minBatchesToRetain = minBatchesToRetain;
   }
 
-  /** The id of the first batch of a query with no batch counter in runner state: after the last commit. */
-  public long firstBatchId() throws IOException {
-    return location().commits().latestBatchId().orElse(0L) + 1;
+  /**
+   * The sequence number a table with no counter in runner state starts its outputs at: above every
+   * one a commit records, so none of them is taken as already delivered.
+   */
+  public long firstTableSeq() throws IOException {
+    Optional<Long> latest = location().commits().latestBatchId();
+    if (latest.isEmpty()) {
+      return 1;
+    }
+    Long seq = location().commits().get(latest.get()).map(CommitMetadata::tableSeq).orElse(null);
+    return Math.max(latest.get(), seq == null ? 0 : seq) + 1;
+  }
+
+  /**
+   * The id of the batch made of the table outputs up to {@code lastTableSeq}: the one after the
+   * last commit, or empty if a commit already holds them (the runner delivered them again after
+   * restoring the checkpoint that held them, and the sink and commit had already happened).
+   */
+  public Optional<Long> batchIdFor(long lastTableSeq) throws IOException {
+    Optional<Long> latest = location().commits().latestBatchId();
+    if (latest.isEmpty()) {
+      return Optional.of(1L);
+    }
+    Long seq = location().commits().get(latest.get()).map(CommitMetadata::tableSeq).orElse(null);
+    return seq != null && seq >= lastTableSeq ? Optional.empty() : Optional.of(latest.get() + 1);
   }
 
   private synchronized CheckpointLocation location() throws IOException {
@@ -84,10 +106,10 @@ public final class BatchCommitter implements Serializable {
   }
 
   /**
-   * Commits a batch whose output the sink has written. Idempotent: a batch delivered again after
-   * a restore keeps its first record.
+   * Commits a batch whose output the sink has written, holding the table outputs up to {@code
+   * tableSeq}. Idempotent: a batch delivered again after a restore keeps its first record.
    */
-  public void commit(long batchId, long batchTimestampMs, long outputRows) throws IOException {
+  public void commit(long batchId, long batchTimestampMs, long outputRows, long tableSeq) throws IOException {
     CheckpointLocation location = location();
     if (location.commits().get(batchId).isPresent()) {
       return;
@@ -103,7 +125,7 @@ public final class BatchCommitter implements Serializable {
       inputRows += end - before;
     }
     location.offsets().add(batchId, new OffsetSeq(Long.MIN_VALUE, batchTimestampMs, ends));
-    location.commit(batchId, new CommitMetadata(Long.MIN_VALUE, System.currentTimeMillis(), inputRows, outputRows),
+    location.commit(batchId, new CommitMetadata(Long.MIN_VALUE, System.currentTimeMillis(), inputRows, outputRows, tableSeq),
         minBatchesToRetain);
   }
 }

@@ -16,9 +16,10 @@ public interface ResultSteps {
   BatchSink tableInDriver();
 
   /**
-   * A table in the runner's keyed state, checkpointed with the rest of the job, delivering a batch
-   * from inside the pipeline at most every {@code batchInterval}, each committed through {@code
-   * committer} (null without a checkpoint location) once the runner's checkpoint holds it.
+   * A table in the runner's keyed state, checkpointed with the rest of the job, delivering from
+   * inside the pipeline what each of the runner's checkpoints (every {@code batchInterval}) holds
+   * as a batch, each committed through {@code committer} (null without a checkpoint location) once
+   * that checkpoint completed.
    */
   void tableInRunnerState(Duration batchInterval, BatchCommitter committer);
 }

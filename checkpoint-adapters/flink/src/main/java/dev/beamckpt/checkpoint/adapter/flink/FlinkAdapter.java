@@ -33,7 +33,7 @@ public final class FlinkAdapter implements CheckpointAdapter {
     return FlinkRunner.class.isAssignableFrom(runner);
   }
 
-  /** The table lives in Flink state; a batch at most every runner interval, committed once a checkpoint holds it. */
+  /** The table lives in Flink state; a batch is what one checkpoint (every runner interval) holds, committed once it completed. */
   @Override
   public BatchSink applyResultSteps(QuerySpec spec, ResultSteps steps) {
     if (spec.trigger().isAvailableNow()) {
@@ -44,7 +44,7 @@ public final class FlinkAdapter implements CheckpointAdapter {
     return null;
   }
 
-  /** Per key at most every --updateFiringMillis: the table in Flink state is cut into batches by its own timer. */
+  /** Per key at most every --updateFiringMillis: the table in Flink state is cut into batches by the checkpoints. */
   @Override
   public Trigger updateTrigger(PipelineOptions options) {
     long millis = options.as(FlinkCheckpointOptions.class).getUpdateFiringMillis();
