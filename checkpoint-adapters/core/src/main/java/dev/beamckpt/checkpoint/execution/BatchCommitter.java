@@ -75,12 +75,21 @@ public final class BatchCommitter implements Serializable {
    * one a commit records, so none of them is taken as already delivered.
    */
   public long firstTableSeq() throws IOException {
+    return lastCommittedTableSeq() + 1;
+  }
+
+  /**
+   * The last table output the latest commit holds. A commit without one (the DirectRunner's, or
+   * one written before commits recorded it, when a table output's number was its batch id) holds
+   * every output numbered up to its batch id.
+   */
+  private long lastCommittedTableSeq() throws IOException {
     Optional<Long> latest = location().commits().latestBatchId();
     if (latest.isEmpty()) {
-      return 1;
+      return 0;
     }
     Long seq = location().commits().get(latest.get()).map(CommitMetadata::tableSeq).orElse(null);
-    return Math.max(latest.get(), seq == null ? 0 : seq) + 1;
+    return seq != null ? seq : latest.get();
   }
 
   /**
@@ -89,12 +98,10 @@ public final class BatchCommitter implements Serializable {
    * restoring the checkpoint that held them, and the sink and commit had already happened).
    */
   public Optional<Long> batchIdFor(long lastTableSeq) throws IOException {
-    Optional<Long> latest = location().commits().latestBatchId();
-    if (latest.isEmpty()) {
-      return Optional.of(1L);
+    if (lastCommittedTableSeq() >= lastTableSeq) {
+      return Optional.empty();
     }
-    Long seq = location().commits().get(latest.get()).map(CommitMetadata::tableSeq).orElse(null);
-    return seq != null && seq >= lastTableSeq ? Optional.empty() : Optional.of(latest.get() + 1);
+    return Optional.of(location().commits().latestBatchId().orElse(0L) + 1);
   }
 
   private synchronized CheckpointLocation location() throws IOException {

@@ -52,5 +52,7 @@ class BatchCommitterTest {
     BatchCommitter committer = new BatchCommitter(dir.toString(), List.of(), 10);
     assertEquals(3, committer.firstTableSeq());
     assertEquals(Optional.of(3L), committer.batchIdFor(3));
+    // An output numbered by its batch id, as Flink jobs did before commits recorded table outputs.
+    assertEquals(Optional.empty(), committer.batchIdFor(2));
   }
 }
