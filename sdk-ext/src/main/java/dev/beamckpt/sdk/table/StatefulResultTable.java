@@ -196,14 +196,16 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
         @StateId("armed") ValueState<Boolean> armed,
         @TimerId("trigger") Timer trigger,
         OutputReceiver<Batch> out) throws IOException {
+      if (mode != OutputMode.COMPLETE) {
+        // Changed and appended rows go on at once, without passing through state: the checkpoint
+        // that holds them makes the batch, and delivery keeps a row changed twice once.
+        emit(mode == OutputMode.APPEND
+            ? element.getValue().stream().filter(RowUpdate::finalPane).toList() : element.getValue(), nextSeq, out);
+        return;
+      }
       ResultFold.Rows<String, RowUpdate> table = state(mode, rows, changed, appended);
       for (RowUpdate update : element.getValue()) {
         ResultFold.accept(mode, table, update.rowId(), update, update.finalPane());
-      }
-      if (mode != OutputMode.COMPLETE) {
-        // Changed and appended rows go on at once: the checkpoint that holds them makes the batch.
-        emit(table, nextSeq, out);
-        return;
       }
       if (!Boolean.TRUE.equals(armed.read())) {
         // An interval after the first row since the last batch, not at the next wall-clock multiple
@@ -280,13 +282,11 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
         @StateId("armed") ValueState<Boolean> armed,
         OutputReceiver<Batch> out) throws IOException {
       armed.clear();
-      emit(state(mode, rows, changed, appended), nextSeq, out);
+      emit(ResultFold.drain(mode, state(mode, rows, changed, appended)), nextSeq, out);
     }
 
-    /** Hands on the table's output since the last one, numbered (the state id predates the numbering's use). */
-    private void emit(ResultFold.Rows<String, RowUpdate> table, ValueState<Long> nextSeq, OutputReceiver<Batch> out)
-        throws IOException {
-      List<RowUpdate> rows = ResultFold.drain(mode, table);
+    /** Hands on rows as the table's next output, numbered (the state id predates the numbering's use). */
+    private void emit(List<RowUpdate> rows, ValueState<Long> nextSeq, OutputReceiver<Batch> out) throws IOException {
       if (rows.isEmpty()) {
         return;
       }
