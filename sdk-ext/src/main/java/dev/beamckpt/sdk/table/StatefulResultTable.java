@@ -216,10 +216,10 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
     }
 
     /**
-     * The table's state as the fold sees it: Beam state cells of this single-key step. In update
-     * mode a batch needs only the rows changed since the last one, so a batch takes its rows along
-     * and the state holds no more than one interval's changes (every row it holds is a changed
-     * one, so no set of changed ids is kept); the aggregation's own state holds the current values.
+     * The table's state as the fold sees it: Beam state cells of this single-key step. Complete
+     * mode keeps every row here. Update rows now go on without it; a checkpoint from before that
+     * may still hold update rows (every row held is a changed one, so no set of changed ids is
+     * kept), which its restored timer hands on once.
      */
     private static ResultFold.Rows<String, RowUpdate> state(OutputMode mode, MapState<String, RowUpdate> rows,
         SetState<String> changed, BagState<RowUpdate> appended) {
