@@ -75,21 +75,7 @@ public final class BatchCommitter implements Serializable {
    * one a commit records, so none of them is taken as already delivered.
    */
   public long firstTableSeq() throws IOException {
-    return lastCommittedTableSeq() + 1;
-  }
-
-  /**
-   * The last table output the latest commit holds. A commit without one (the DirectRunner's, or
-   * one written before commits recorded it, when a table output's number was its batch id) holds
-   * every output numbered up to its batch id.
-   */
-  private long lastCommittedTableSeq() throws IOException {
-    Optional<Long> latest = location().commits().latestBatchId();
-    if (latest.isEmpty()) {
-      return 0;
-    }
-    Long seq = location().commits().get(latest.get()).map(CommitMetadata::tableSeq).orElse(null);
-    return seq != null ? seq : latest.get();
+    return latestCommit().tableSeq() + 1;
   }
 
   /**
@@ -98,10 +84,25 @@ public final class BatchCommitter implements Serializable {
    * restoring the checkpoint that held them, and the sink and commit had already happened).
    */
   public Optional<Long> batchIdFor(long lastTableSeq) throws IOException {
-    if (lastCommittedTableSeq() >= lastTableSeq) {
-      return Optional.empty();
+    LatestCommit latest = latestCommit();
+    return latest.tableSeq() >= lastTableSeq ? Optional.empty() : Optional.of(latest.batchId() + 1);
+  }
+
+  /** The latest commit's batch id and the last table output it holds; zeros when nothing is committed. */
+  private record LatestCommit(long batchId, long tableSeq) {}
+
+  /**
+   * Reads the latest commit once. A commit without a table output number (the DirectRunner's, or
+   * one written before commits recorded it, when a table output's number was its batch id) holds
+   * every output numbered up to its batch id.
+   */
+  private LatestCommit latestCommit() throws IOException {
+    Optional<Long> latest = location().commits().latestBatchId();
+    if (latest.isEmpty()) {
+      return new LatestCommit(0, 0);
     }
-    return Optional.of(location().commits().latestBatchId().orElse(0L) + 1);
+    Long seq = location().commits().get(latest.get()).map(CommitMetadata::tableSeq).orElse(null);
+    return new LatestCommit(latest.get(), seq != null ? seq : latest.get());
   }
 
   private synchronized CheckpointLocation location() throws IOException {
