@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +43,18 @@ class FlinkClusterTest {
   @BeforeAll
   static void startCluster() throws Exception {
     cluster = FlinkSessionCluster.start(clusterDir);
+  }
+
+  /**
+   * A failed test's query leaves its job running on the shared cluster, holding the slots the next
+   * test's query waits for: its process goes, then its job.
+   */
+  @AfterEach
+  void cancelLeftoverJobs() throws Exception {
+    QueryProcess.killLeftovers();
+    if (cluster != null) {
+      cluster.cancelUnfinishedJobs();
+    }
   }
 
   @AfterAll

@@ -127,20 +127,31 @@ final class Locations {
 
   /** Rows of every part file of a JSON file sink, in batch order. */
   static List<Map<String, Object>> fileSinkRows(Path output, boolean lastFileOnly) throws IOException {
-    List<Path> parts;
-    try (Stream<Path> s = Files.list(output)) {
-      parts = s.filter(p -> p.getFileName().toString().matches("part-\\d+\\.jsonl")).sorted().toList();
-    }
+    List<Path> parts = fileSinkParts(output);
     if (lastFileOnly && !parts.isEmpty()) {
       parts = List.of(parts.get(parts.size() - 1));
     }
     List<Map<String, Object>> rows = new java.util.ArrayList<>();
     for (Path p : parts) {
-      for (String line : Files.readAllLines(p)) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> row = JSON.readValue(line, Map.class);
-        rows.add(row);
-      }
+      rows.addAll(fileSinkRows(p));
+    }
+    return rows;
+  }
+
+  /** A JSON file sink's part files (one per batch), in batch order. */
+  static List<Path> fileSinkParts(Path output) throws IOException {
+    try (Stream<Path> s = Files.list(output)) {
+      return s.filter(p -> p.getFileName().toString().matches("part-\\d+\\.jsonl")).sorted().toList();
+    }
+  }
+
+  /** The rows of one part file: one batch. */
+  static List<Map<String, Object>> fileSinkRows(Path part) throws IOException {
+    List<Map<String, Object>> rows = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(part)) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> row = JSON.readValue(line, Map.class);
+      rows.add(row);
     }
     return rows;
   }

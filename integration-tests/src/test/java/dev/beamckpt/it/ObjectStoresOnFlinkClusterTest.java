@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +47,18 @@ class ObjectStoresOnFlinkClusterTest {
         "env.java.opts.all", String.join(" ", MotoServer.JVM_CREDENTIALS),
         "s3.endpoint", moto.endpoint(), "s3.path.style.access", "true", "s3.access-key", "test", "s3.secret-key", "test",
         "gs.storage.root.url", gcs.endpoint(), "gs.auth.service.account.enable", "false", "gs.auth.null.enable", "true"));
+  }
+
+  /**
+   * A failed test's query leaves its job running on the shared cluster, holding the slots the next
+   * test's query waits for: its process goes, then its job.
+   */
+  @AfterEach
+  void cancelLeftoverJobs() throws Exception {
+    QueryProcess.killLeftovers();
+    if (cluster != null) {
+      cluster.cancelUnfinishedJobs();
+    }
   }
 
   @AfterAll

@@ -8,6 +8,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -43,6 +45,17 @@ public final class FlinkRest {
   /** The id of the newest job called {@code name} that has not ended: created, initializing, running, restarting. */
   public Optional<String> activeJobNamed(String name) throws IOException {
     return newestJobNamed(name, state -> !TERMINAL.contains(state));
+  }
+
+  /** The ids of every job that has not ended. */
+  public List<String> activeJobs() throws IOException {
+    List<String> ids = new ArrayList<>();
+    for (JsonNode job : get("/jobs/overview").path("jobs")) {
+      if (!TERMINAL.contains(job.path("state").asText())) {
+        ids.add(job.path("jid").asText());
+      }
+    }
+    return ids;
   }
 
   private static final Set<String> TERMINAL = Set.of("FINISHED", "CANCELED", "FAILED", "SUSPENDED");

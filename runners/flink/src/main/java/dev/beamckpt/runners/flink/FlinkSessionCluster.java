@@ -228,6 +228,17 @@ public final class FlinkSessionCluster {
     return rest("/overview").path("taskmanagers").asInt();
   }
 
+  /**
+   * Cancels every job that has not ended: a query process that was killed leaves its job running
+   * (the job is detached from it), holding slots the next query needs.
+   */
+  public void cancelUnfinishedJobs() throws IOException {
+    FlinkRest flink = new FlinkRest(master());
+    for (String jobId : flink.activeJobs()) {
+      flink.cancel(jobId);
+    }
+  }
+
   /** GETs a path of Flink's REST API (e.g. {@code /jobs/<id>/checkpoints}). */
   public JsonNode rest(String path) throws IOException {
     return new FlinkRest(master()).get(path);

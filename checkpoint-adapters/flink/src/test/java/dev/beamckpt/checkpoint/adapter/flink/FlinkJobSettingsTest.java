@@ -65,14 +65,16 @@ class FlinkJobSettingsTest {
     assertEquals(100L, flink.getMaxBundleTimeMills());
     assertTrue(flink.getObjectReuse());
     assertTrue(flink.getDisableMetrics());
+    assertTrue(flink.getFinishBundleBeforeCheckpointing(), "bundles end before the barrier, so a batch is whole lines");
 
     QuerySpec chosen = spec("--runner=FlinkRunner", "--flinkMaster=[local]", "--maxBundleSize=500", "--maxBundleTimeMills=2000",
-        "--disableMetrics=false");
+        "--disableMetrics=false", "--finishBundleBeforeCheckpointing=false");
     FlinkJobSettings.apply(chosen, state(), null, RUN);
     FlinkPipelineOptions own = chosen.pipeline().getOptions().as(FlinkPipelineOptions.class);
     assertEquals(500L, own.getMaxBundleSize(), "a user's bundle size wins");
     assertEquals(2000L, own.getMaxBundleTimeMills(), "a user's bundle time wins");
     assertFalse(own.getDisableMetrics(), "Beam metrics stay on when asked for");
+    assertFalse(own.getFinishBundleBeforeCheckpointing(), "a user's choice wins");
   }
 
   @Test
