@@ -3,6 +3,7 @@ package dev.beamckpt.checkpoint.combine;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -42,6 +43,15 @@ final class ChangedKeys<K, AccumT, OutputT> {
     }
     c.accumulator = accumulator;
     c.observe(timestamp, latest);
+  }
+
+  /** Each changed key with its newest accumulator, before {@link #emit} forgets them. */
+  void forEach(BiConsumer<K, AccumT> action) {
+    changed.values().forEach(c -> action.accept(c.key, c.accumulator));
+  }
+
+  boolean isEmpty() {
+    return changed.isEmpty();
   }
 
   /** Each changed key's current output, in the global window; then forgets them. */

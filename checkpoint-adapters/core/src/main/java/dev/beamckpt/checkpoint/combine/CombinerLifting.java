@@ -1,18 +1,24 @@
 package dev.beamckpt.checkpoint.combine;
 
 import dev.beamckpt.checkpoint.adapter.CheckpointAdapter;
+import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.runners.PTransformMatcher;
 import org.apache.beam.sdk.runners.PTransformOverride;
 import org.apache.beam.sdk.runners.PTransformOverrideFactory;
+import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
@@ -22,10 +28,12 @@ import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.TimestampTransform;
 import org.apache.beam.sdk.transforms.windowing.Trigger;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.util.construction.PTransformReplacements;
 import org.apache.beam.sdk.util.construction.SingleInputOutputOverrideFactory;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.WindowingStrategy;
 import org.joda.time.Duration;
 
@@ -54,8 +62,8 @@ public final class CombinerLifting {
    */
   public static void apply(Pipeline pipeline) {
     PTransformMatcher running = application -> ELIGIBLE.matches(application) && running(mainInput(application)).isPresent();
-    pipeline.replaceAll(List.of(PTransformOverride.of(running, new Factory<>(Final.RUNNING_PER_KEY)),
-        PTransformOverride.of(ELIGIBLE, new Factory<>(Final.MERGE))));
+    pipeline.replaceAll(List.of(PTransformOverride.of(running, new Factory<>(Final.RUNNING_PER_KEY, RunningState.none())),
+        PTransformOverride.of(ELIGIBLE, new Factory<>(Final.MERGE, RunningState.none()))));
   }
 
   /**
@@ -65,10 +73,76 @@ public final class CombinerLifting {
    * combines keep the grouping.
    */
   public static void applyInOneKey(Pipeline pipeline) {
-    PTransformMatcher running = application -> ELIGIBLE.matches(application) && running(mainInput(application)).isPresent()
+    applyInOneKey(pipeline, RunningState.none());
+  }
+
+  /**
+   * As {@link #applyInOneKey(Pipeline)}; the running aggregates, numbered in pipeline order, store
+   * their changes and start from the restored rows as {@code state} says.
+   */
+  public static void applyInOneKey(Pipeline pipeline, RunningState state) {
+    pipeline.replaceAll(List.of(PTransformOverride.of(CombinerLifting::runningInOneKey, new Factory<>(Final.RUNNING_ONE_KEY, state)),
+        PTransformOverride.of(ELIGIBLE, new Factory<>(Final.MERGE, RunningState.none()))));
+  }
+
+  private static boolean runningInOneKey(AppliedPTransform<?, ?, ?> application) {
+    return ELIGIBLE.matches(application) && running(mainInput(application)).isPresent()
         && ((KvCoder<?, ?>) mainInput(application).getCoder()).getKeyCoder().consistentWithEquals();
-    pipeline.replaceAll(List.of(PTransformOverride.of(running, new Factory<>(Final.RUNNING_ONE_KEY)),
-        PTransformOverride.of(ELIGIBLE, new Factory<>(Final.MERGE))));
+  }
+
+  /**
+   * Which steps of {@code pipeline} keep state, as the DirectRunner would run it after {@link
+   * #applyInOneKey}: the running aggregates, whose rows a state store can hold, by name in the
+   * order they are numbered; and every other stateful step (a grouping, a windowed aggregation, a
+   * DoFn with state or timers), with why its state stays the runner's.
+   */
+  public static StateCoverage stateCoverage(Pipeline pipeline) {
+    List<String> running = new java.util.ArrayList<>();
+    List<String> other = new java.util.ArrayList<>();
+    pipeline.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
+      @Override
+      public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+        if (node.isRootNode()) {
+          return CompositeBehavior.ENTER_TRANSFORM;
+        }
+        AppliedPTransform<?, ?, ?> applied = node.toAppliedPTransform(pipeline);
+        if (runningInOneKey(applied)) {
+          running.add(node.getFullName());
+          return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
+        }
+        if (node.getTransform() instanceof Combine.PerKey<?, ?, ?>) {
+          other.add("'" + node.getFullName() + "' aggregates in event-time windows or with its own trigger (its"
+              + " window state and timers are the DirectRunner's)");
+          return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
+        }
+        return CompositeBehavior.ENTER_TRANSFORM;
+      }
+
+      @Override
+      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+        PTransform<?, ?> transform = node.getTransform();
+        if (transform instanceof org.apache.beam.sdk.transforms.GroupByKey<?, ?>) {
+          other.add("'" + node.getFullName() + "' groups by key (its state is the DirectRunner's)");
+        } else if (transform instanceof ParDo.MultiOutput<?, ?> parDo) {
+          org.apache.beam.sdk.transforms.reflect.DoFnSignature signature =
+              org.apache.beam.sdk.transforms.reflect.DoFnSignatures.getSignature(parDo.getFn().getClass());
+          if (signature.usesState() || signature.usesTimers()) {
+            other.add("'" + node.getFullName() + "' keeps state or timers of its own");
+          }
+        }
+      }
+    });
+    return new StateCoverage(running, other);
+  }
+
+  /**
+   * @param running the running aggregates whose rows a state store holds, by step name
+   * @param other why each other stateful step's state cannot be stored (empty: the store covers all)
+   */
+  public record StateCoverage(List<String> running, List<String> other) {
+    public boolean complete() {
+      return other.isEmpty();
+    }
   }
 
   /** What follows the shuffle of partials. */
@@ -123,9 +197,13 @@ public final class CombinerLifting {
   private static final class Factory<K, InputT, OutputT> extends SingleInputOutputOverrideFactory<
       PCollection<KV<K, InputT>>, PCollection<KV<K, OutputT>>, Combine.PerKey<K, InputT, OutputT>> {
     private final Final after;
+    private final RunningState state;
+    /** The number the next running aggregate gets in the state store. */
+    private int nextOperator;
 
-    Factory(Final after) {
+    Factory(Final after, RunningState state) {
       this.after = after;
+      this.state = state;
     }
 
     @Override
@@ -134,9 +212,11 @@ public final class CombinerLifting {
         AppliedPTransform<PCollection<KV<K, InputT>>, PCollection<KV<K, OutputT>>, Combine.PerKey<K, InputT, OutputT>> applied) {
       PCollection<KV<K, OutputT>> output = (PCollection<KV<K, OutputT>>) applied.getOutputs().values().iterator().next();
       Combine.CombineFn<InputT, ?, OutputT> fn = (Combine.CombineFn<InputT, ?, OutputT>) applied.getTransform().getFn();
+      int operator = after == Final.RUNNING_ONE_KEY ? nextOperator++ : -1;
       return PTransformOverrideFactory.PTransformReplacement.of(PTransformReplacements.getSingletonMainInput(applied),
           new Lifted<>(fn, (KvCoder<K, OutputT>) output.getCoder(), after,
-              after == Final.MERGE ? null : running(PTransformReplacements.getSingletonMainInput(applied)).orElseThrow()));
+              after == Final.MERGE ? null : running(PTransformReplacements.getSingletonMainInput(applied)).orElseThrow(),
+              state.capture() ? operator : -1, state.restored().getOrDefault(operator, Map.of())));
     }
   }
 
@@ -147,12 +227,23 @@ public final class CombinerLifting {
     private final Final after;
     /** A running aggregate's firing delay; null for {@link Final#MERGE}. */
     private final Duration firingDelay;
+    /** The state store's number for a running aggregate in one key that stores its rows; else negative. */
+    private final int stateOperator;
+    /** Rows it starts from: encoded keys and accumulators. */
+    private final Map<ByteBuffer, byte[]> restored;
 
     Lifted(Combine.CombineFn<InputT, AccumT, OutputT> fn, KvCoder<K, OutputT> outputCoder, Final after, Duration firingDelay) {
+      this(fn, outputCoder, after, firingDelay, -1, Map.of());
+    }
+
+    Lifted(Combine.CombineFn<InputT, AccumT, OutputT> fn, KvCoder<K, OutputT> outputCoder, Final after, Duration firingDelay,
+        int stateOperator, Map<ByteBuffer, byte[]> restored) {
       this.fn = fn;
       this.outputCoder = outputCoder;
       this.after = after;
       this.firingDelay = firingDelay;
+      this.stateOperator = stateOperator;
+      this.restored = restored;
     }
 
     @Override
@@ -173,11 +264,42 @@ public final class CombinerLifting {
         case MERGE -> partials.apply("MergeAccumulators", Combine.perKey(new MergeAccumulatorsFn<>(fn, accumulatorCoder)));
         case RUNNING_PER_KEY -> partials.apply("RunningAggregate",
             ParDo.of(new RunningCombineFn<>(fn, keyCoder, accumulatorCoder, firingDelay, latest)));
-        case RUNNING_ONE_KEY -> partials
+        case RUNNING_ONE_KEY -> withRestored(partials
             .apply("OneKey", WithKeys.of(0))
-            .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(keyCoder, accumulatorCoder)))
-            .apply("RunningTable", ParDo.of(new RunningTableFn<>(fn, keyCoder, accumulatorCoder, latest)));
+            .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(keyCoder, accumulatorCoder))), keyCoder, accumulatorCoder)
+            .apply("RunningTable", ParDo.of(new RunningTableFn<>(fn, keyCoder, accumulatorCoder, latest, stateOperator)));
       }).setCoder(outputCoder);
+    }
+
+    /**
+     * The keyed partials and, when rows are restored, those rows as partials of their own: the
+     * aggregate merges them into empty state, which rebuilds it as it was at the restored version.
+     */
+    private PCollection<KV<Integer, KV<K, AccumT>>> withRestored(PCollection<KV<Integer, KV<K, AccumT>>> keyed,
+        Coder<K> keyCoder, Coder<AccumT> accumulatorCoder) {
+      if (restored.isEmpty()) {
+        return keyed;
+      }
+      List<KV<Integer, KV<K, AccumT>>> rows = new java.util.ArrayList<>(restored.size());
+      try {
+        for (Map.Entry<ByteBuffer, byte[]> row : restored.entrySet()) {
+          rows.add(KV.of(0, KV.of(CoderUtils.decodeFromByteArray(keyCoder, bytes(row.getKey())),
+              CoderUtils.decodeFromByteArray(accumulatorCoder, row.getValue()))));
+        }
+      } catch (CoderException e) {
+        throw new IllegalStateException("A stored row of the running aggregate does not decode with its coders; the"
+            + " pipeline's coders changed since the state was written", e);
+      }
+      PCollection<KV<Integer, KV<K, AccumT>>> state = keyed.getPipeline()
+          .apply("RestoredState", Create.of(rows).withCoder(keyed.getCoder()));
+      state.setWindowingStrategyInternal(keyed.getWindowingStrategy());
+      return PCollectionList.of(keyed).and(state).apply("WithRestoredState", Flatten.pCollections()).setCoder(keyed.getCoder());
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+      byte[] b = new byte[buffer.remaining()];
+      buffer.duplicate().get(b);
+      return b;
     }
   }
 }

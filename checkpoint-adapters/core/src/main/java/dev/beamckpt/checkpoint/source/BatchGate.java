@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BatchGate {
   private boolean controlled;
+  private long resumeOffset;
   private long limit = Long.MAX_VALUE;
   private long limitWatermarkMs = Long.MIN_VALUE;
   private long watermarkBeforeLimitMs = Long.MIN_VALUE;
@@ -29,10 +30,20 @@ public final class BatchGate {
   private long processedOffset = -1;
   private long processedWatermarkMs = Long.MIN_VALUE;
 
-  /** Puts the gate under a driver, closed at {@code startOffset}: nothing is emitted until opened. */
+  /**
+   * Puts the gate under a driver, closed at {@code startOffset}: nothing is emitted until opened.
+   * A reader without a checkpoint mark starts there (a driver that restored state resumes after
+   * the input the state holds).
+   */
   public synchronized void control(long startOffset) {
     controlled = true;
+    resumeOffset = startOffset;
     limit = startOffset;
+  }
+
+  /** Where a reader without a checkpoint mark starts: the offset the driver took control at, else 0. */
+  public synchronized long resumeOffset() {
+    return controlled ? resumeOffset : 0;
   }
 
   public synchronized boolean controlled() {

@@ -50,7 +50,7 @@ public final class GatedLogReader extends UnboundedSource.UnboundedReader<List<T
   /**
    * @param receiverKey the source's receiver in {@link Receivers}, which finalized marks notify
    * @param channel this reader's handle on that receiver, closed with the reader
-   * @param startOffset the mark's offset, or the log's start
+   * @param startOffset the mark's offset, else where the driver resumes (the log's start when it replays it all)
    */
   GatedLogReader(UnboundedSource<List<TimestampedValue<String>>, ?> source, String receiverKey, SourceChannel channel, ReceiveLog log,
       long startOffset, long watermarkDelayMs) {

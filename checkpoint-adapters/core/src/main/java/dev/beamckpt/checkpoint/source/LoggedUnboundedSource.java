@@ -73,8 +73,8 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<List<Timesta
     String key = receiverKey(options);
     SourceChannel channel = Receivers.acquire(key, () -> openReceiver(options), false);
     ReceiveLog log = Receivers.lookup(key).orElseThrow().channel().log();
-    return new GatedLogReader(this, key, channel, log, mark != null ? mark.offset() : log.startOffset(),
-        watermarkDelayMs());
+    long start = mark != null ? mark.offset() : Math.max(log.startOffset(), channel.gate().resumeOffset());
+    return new GatedLogReader(this, key, channel, log, start, watermarkDelayMs());
   }
 
   @Override

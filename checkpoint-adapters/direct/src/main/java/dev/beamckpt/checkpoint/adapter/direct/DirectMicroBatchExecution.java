@@ -2,6 +2,7 @@ package dev.beamckpt.checkpoint.adapter.direct;
 
 import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.combine.CombinerLifting;
+import dev.beamckpt.checkpoint.combine.RunningState;
 import dev.beamckpt.checkpoint.RecoveryPlan;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
@@ -10,6 +11,7 @@ import dev.beamckpt.checkpoint.log.SourceOffset;
 import dev.beamckpt.checkpoint.source.LoggedSource;
 import dev.beamckpt.checkpoint.source.LoggedSources;
 import dev.beamckpt.checkpoint.source.SourceChannel;
+import dev.beamckpt.checkpoint.state.StateStores;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.checkpoint.storage.OutOfSpace;
 import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
@@ -46,6 +48,8 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
 
   private final CheckpointLocation location;
   private final RecoveryPlan recovery;
+  /** The running aggregates' state stores (null: no location, or state the runner keeps itself, rebuilt by replay). */
+  private final StateStores state;
   private final Map<String, SourceChannel> channels;
   private final Object wakeup = new Object();
   private final Thread thread;
@@ -59,10 +63,11 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
   private final Map<String, Long> endOffsets = new LinkedHashMap<>();
 
   private DirectMicroBatchExecution(QuerySpec spec, CheckpointLocation location, RecoveryPlan recovery,
-      Map<String, SourceChannel> channels) {
+      StateStores state, Map<String, SourceChannel> channels) {
     super(spec, location, UUID.randomUUID().toString(), new QueryStatus("Initializing sources", false, false));
     this.location = location;
     this.recovery = recovery;
+    this.state = state;
     this.channels = channels;
     progress.channels(channels);
     this.thread = new Thread(this::runLoop, "query-" + spec.name());
@@ -75,24 +80,34 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
     Map<String, SourceChannel> channels = new LinkedHashMap<>();
     try {
       RecoveryPlan recovery = RecoveryPlan.fresh();
+      StateStores state = null;
+      RunningState running = RunningState.none();
       location = spec.openLocation();
       if (location != null) {
         recovery = RecoveryPlan.read(location);
+        state = openState(spec, location, recovery);
+        if (state != null) {
+          running = new RunningState(true, state.rows());
+        }
       }
-      CombinerLifting.applyInOneKey(spec.pipeline()); // after openLocation took the query's fingerprint
+      CombinerLifting.applyInOneKey(spec.pipeline(), running); // after openLocation took the query's fingerprint
+      OffsetSeq resumeAt = state == null ? null : restoredOffsets(state, recovery);
       for (LoggedSource source : sources) {
         SourceChannel channel = source.open(spec.pipeline().getOptions());
         channels.put(source.sourceId(), channel);
-        if (channel.startOffset() > 0) {
+        long start = resumeAt == null ? 0 : resumeAt.endOffset(source.sourceId());
+        if (channel.startOffset() > start) {
           throw new IOException("The receive log of " + source.description() + " in " + spec.checkpointLocation()
-              + " starts at record " + channel.startOffset() + ": a Flink run trimmed it below its oldest checkpoint."
-              + " The DirectRunner rebuilds state by replaying the whole log, so this query cannot continue on it:"
-              + " continue it on Flink (--runner=FlinkRunner), or start over with a new --checkpointLocation."
+              + " starts at record " + channel.startOffset() + ", but this query's state "
+              + (start == 0 ? "can only be rebuilt by replaying the log from its first record"
+                  : "restores at version " + state.version() + ", which ends at record " + start)
+              + ": the records in between were trimmed (by a Flink run, or below a state version that is gone)."
+              + " Continue the query on Flink (--runner=FlinkRunner), or start over with a new --checkpointLocation."
               + " (Flink keeps the whole log with --keepReceiveLog=true.)");
         }
-        channel.gate().control(0);
+        channel.gate().control(start);
       }
-      DirectMicroBatchExecution execution = new DirectMicroBatchExecution(spec, location, recovery, channels);
+      DirectMicroBatchExecution execution = new DirectMicroBatchExecution(spec, location, recovery, state, channels);
       execution.launch();
       return execution;
     } catch (IOException | RuntimeException e) {
@@ -102,6 +117,38 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       }
       throw e;
     }
+  }
+
+  /**
+   * The running aggregates' state stores at the newest version they can restore, or null when the
+   * pipeline keeps other state the DirectRunner holds itself, which only a replay of the whole
+   * receive log rebuilds (the start-up log says which steps, and why).
+   */
+  private static StateStores openState(QuerySpec spec, CheckpointLocation location, RecoveryPlan recovery)
+      throws IOException {
+    CombinerLifting.StateCoverage coverage = CombinerLifting.stateCoverage(spec.pipeline());
+    if (!coverage.complete()) {
+      LOG.info("Query '{}' keeps no state versions in {}: {}. A restart rebuilds its state by replaying the receive"
+          + " log.", spec.name(), spec.checkpointLocation(), String.join("; ", coverage.other()));
+      return null;
+    }
+    StateStores state = StateStores.load(location.storage(), coverage.running().size(), recovery.lastCommitted(),
+        LOG::warn);
+    state.discardPending(); // a batch that did not commit runs again
+    if (state.version() > 0 && restoredOffsets(state, recovery) == null) {
+      LOG.warn("Query '{}': where state version {} ends in the receive log is not recorded any more; rebuilding the"
+          + " state by replaying the log", spec.name(), state.version());
+      return StateStores.fresh(location.storage(), coverage.running().size());
+    }
+    return state;
+  }
+
+  /** Where the restored version ends: from its state files, else (no operators) from the offsets log. */
+  private static OffsetSeq restoredOffsets(StateStores state, RecoveryPlan recovery) {
+    if (state.version() == 0) {
+      return null;
+    }
+    return state.offsets().orElse(recovery.replay().get(state.version()));
   }
 
   private void launch() throws IOException {
@@ -147,18 +194,40 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
 
   private void recover() throws Exception {
     lastBatchId = recovery.lastCommitted();
+    long restored = state == null ? 0 : state.version();
+    if (restored > 0) {
+      OffsetSeq at = restoredOffsets(state, recovery);
+      status = new QueryStatus("Restoring state version " + restored + " (" + state.rowCount() + " rows)", true, true);
+      LOG.info("Query '{}': restoring state version {} ({} rows); {} committed batches after it are replayed from the"
+          + " receive log", spec.name(), restored, state.rowCount(), recovery.lastCommitted() - restored);
+      channels.keySet().forEach(sid -> endOffsets.put(sid, at.endOffset(sid)));
+      runBatch(restored, at, Batch.RESTORE);
+      state.discardPending(); // the restored rows, as the operators took them in: already version `restored`
+    }
     int n = 0;
     for (Map.Entry<Long, OffsetSeq> batch : recovery.replay().entrySet()) {
+      if (batch.getKey() <= restored) {
+        continue;
+      }
       n++;
       status = new QueryStatus("Replaying the receive log: batch " + batch.getKey() + " (" + n + " of "
-          + recovery.replay().size() + "), output muted up to the last commit", true, true);
-      runBatch(batch.getKey(), batch.getValue(), true);
+          + (recovery.lastCommitted() - restored) + "), output muted up to the last commit", true, true);
+      runBatch(batch.getKey(), batch.getValue(), Batch.REPLAY);
     }
     if (recovery.pending().isPresent()) {
       Map.Entry<Long, OffsetSeq> pending = recovery.pending().get();
       LOG.info("Batch {} was planned but not committed; running it again with its recorded offsets", pending.getKey());
-      runBatch(pending.getKey(), pending.getValue(), false);
+      runBatch(pending.getKey(), pending.getValue(), Batch.NEW);
     }
+  }
+
+  /** How a batch runs: with output, or muted because its output was delivered before. */
+  private enum Batch {
+    NEW,
+    /** A committed batch run again to rebuild state; its state version is written again. */
+    REPLAY,
+    /** The restored state version taken in by the pipeline: nothing read, nothing written. */
+    RESTORE
   }
 
   /** Plans and runs one batch if there is new input or the watermark may close windows. */
@@ -186,16 +255,17 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       throw new IOException("offsets/" + batchId + " already exists in " + location.uri() + ": another process wrote to this location.");
     }
     long latestOffsetMs = walStart - t0;
-    runBatch(batchId, seq, false, latestOffsetMs, System.currentTimeMillis() - walStart, t0);
+    runBatch(batchId, seq, Batch.NEW, latestOffsetMs, System.currentTimeMillis() - walStart, t0);
     return true;
   }
 
-  private void runBatch(long batchId, OffsetSeq seq, boolean replay) throws Exception {
-    runBatch(batchId, seq, replay, 0, 0, System.currentTimeMillis());
+  private void runBatch(long batchId, OffsetSeq seq, Batch kind) throws Exception {
+    runBatch(batchId, seq, kind, 0, 0, System.currentTimeMillis());
   }
 
-  private void runBatch(long batchId, OffsetSeq seq, boolean replay, long latestOffsetMs, long walCommitMs, long t0)
+  private void runBatch(long batchId, OffsetSeq seq, Batch kind, long latestOffsetMs, long walCommitMs, long t0)
       throws Exception {
+    boolean replay = kind != Batch.NEW;
     long processStart = System.currentTimeMillis();
     for (Map.Entry<String, SourceChannel> e : channels.entrySet()) {
       e.getValue().gate().open(seq.endOffset(e.getKey()), seq.batchWatermarkMs());
@@ -213,8 +283,15 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       endOffsets.put(sid, end);
     }
     CommitMetadata commit = new CommitMetadata(seq.batchWatermarkMs(), System.currentTimeMillis(), inputRows, outputRows);
+    if (state != null && kind != Batch.RESTORE) {
+      // the state version first: a version only counts once its batch committed
+      whenSpaceAllows("state version " + batchId, () -> state.commit(batchId, seq) >= 0);
+    }
     if (!replay && location != null) {
       whenSpaceAllows("commits/" + batchId, () -> location.commit(batchId, commit, spec.minBatchesToRetain()));
+    }
+    if (state != null && kind != Batch.RESTORE) {
+      state.retain(batchId, spec.minBatchesToRetain());
     }
     watermarkMs = seq.batchWatermarkMs();
     lastBatchId = batchId;
