@@ -2,12 +2,12 @@ package dev.beamckpt.it;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beamckpt.checkpoint.source.log.FileReceiveLog;
+import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
-import java.nio.charset.StandardCharsets;
-import dev.beamckpt.checkpoint.source.log.LogRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,9 +33,14 @@ final class Locations {
   }
 
   static Map<String, Long> wordCounts(List<LogRecord> records) {
+    return wordCountsOfLines(records.stream().map(LogRecord::line).toList());
+  }
+
+  /** What the word count shows for {@code lines}. */
+  static Map<String, Long> wordCountsOfLines(List<String> lines) {
     Map<String, Long> counts = new HashMap<>();
-    for (LogRecord r : records) {
-      for (String w : r.line().split("\\s+")) {
+    for (String line : lines) {
+      for (String w : line.split("\\s+")) {
         if (!w.isEmpty()) {
           counts.merge(w, 1L, Long::sum);
         }

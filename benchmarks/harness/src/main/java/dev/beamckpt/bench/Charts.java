@@ -31,7 +31,7 @@ final class Charts {
     if (!replay.isEmpty()) {
       XYSeries series = new XYSeries(Peer.OURS_DIRECT.label);
       replay.stream().filter(r -> r.recoverySeconds() != null).forEach(r -> series.add(r.logLines(), r.recoverySeconds()));
-      save(out.resolve("replay.png"), "Direct runner: recovery by replaying the receive log",
+      save(out.resolve("replay.png"), "Direct runner: recovery against the receive log's length",
           new XYPlot(new XYSeriesCollection(series), new NumberAxis("lines in the receive log"), new NumberAxis("seconds"), renderer()));
     }
   }

@@ -40,7 +40,7 @@ record Plan(
   static Plan full() {
     return new Plan("full", ALL, List.of(1_000, 10_000, 100_000, 1_000_000), 3, 200_000, Duration.ofSeconds(1), 50_000,
         Duration.ofSeconds(15), Duration.ofSeconds(10), 100, Duration.ofSeconds(5), Duration.ofSeconds(120),
-        1_000, List.of(2_000, 8_000, 20_000));
+        10_000, List.of(20_000, 200_000, 1_000_000));
   }
 
   /**

@@ -158,9 +158,11 @@ final class Report {
     md.append(headlines(plan, summary));
     if (!replay.isEmpty()) {
       md.append(String.format(Locale.ROOT, "## Ours on the Direct runner: recovery against the receive log's length (%,d distinct words)%n%n"
-          + "| log lines | log KB | recovery s |%n|---:|---:|---:|%n", replay.get(0).distinctWords()));
+          + "A restart restores the newest state version (state KB: the location's state/ at the kill: snapshots and"
+          + " deltas) and replays the batches after it.%n%n"
+          + "| log lines | log KB | state KB | recovery s |%n|---:|---:|---:|---:|%n", replay.get(0).distinctWords()));
       for (Results.Replay r : replay) {
-        md.append(String.format(Locale.ROOT, "| %,d | %,d | %s |%n", r.logLines(), r.logBytes() >> 10,
+        md.append(String.format(Locale.ROOT, "| %,d | %,d | %,d | %s |%n", r.logLines(), r.logBytes() >> 10, r.stateBytes() >> 10,
             r.recoverySeconds() == null ? "– (" + r.error() + ")" : String.format(Locale.ROOT, "%.1f", r.recoverySeconds())));
       }
       md.append('\n');

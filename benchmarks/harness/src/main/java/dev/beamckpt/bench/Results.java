@@ -41,8 +41,12 @@ final class Results {
       double p99Ms, double maxMs, Double recoverySeconds, Double reconnectSeconds, Long replayedLines, Long locationBytes,
       String error) {}
 
-  /** Recovery of ours on the Direct runner, which replays its receive log, against the log's length. */
-  record Replay(String peer, int distinctWords, long logLines, long logBytes, Double recoverySeconds, String error) {}
+  /**
+   * Recovery of ours on the Direct runner against the receive log's length: it restores its newest
+   * state version ({@code stateBytes}: the location's state/ at the kill) and replays the batches after it.
+   */
+  record Replay(String peer, int distinctWords, long logLines, long logBytes, long stateBytes, Double recoverySeconds,
+      String error) {}
 
   /** Median and spread of one figure over the repeats. */
   record Figure(double median, double min, double max, int n) {}

@@ -31,8 +31,8 @@ class ReportTest {
         new Results.LatencyRecovery(Peer.SPARK.id, size, 1, 0, 0, Double.NaN, Double.NaN, Double.NaN, null, null, null,
             null, "after the restart the sink never showed w0"));
     Plan withSpark = plan.withPeers(List.of(Peer.CEILING, Peer.OURS_FLINK, Peer.SPARK, Peer.FLINK)).withRepeats(2);
-    List<Results.Replay> replay = List.of(new Results.Replay(Peer.OURS_DIRECT.id, 1_000, 2_100, 90_000, 12.5, null),
-        new Results.Replay(Peer.OURS_DIRECT.id, 1_000, 10_100, 450_000, 31.0, null));
+    List<Results.Replay> replay = List.of(new Results.Replay(Peer.OURS_DIRECT.id, 1_000, 2_100, 90_000, 4_000, 12.5, null),
+        new Results.Replay(Peer.OURS_DIRECT.id, 1_000, 10_100, 450_000, 4_000, 31.0, null));
 
     Report.write(out, withSpark, throughput, latency, replay);
 

@@ -1,9 +1,10 @@
 package dev.beamckpt.checkpoint;
 
+import dev.beamckpt.checkpoint.source.LogRetentions;
+import java.util.Map;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Hidden;
-import dev.beamckpt.checkpoint.source.LogRetentions;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
@@ -25,6 +26,14 @@ public interface CheckpointOptions extends PipelineOptions {
 
   void setMinBatchesToRetain(int value);
 
+  @Description("Keep the whole receive log instead of trimming it below what a restart can need (on Flink the"
+      + " oldest retained checkpoint, on the DirectRunner the oldest retained state version). Keeps every line"
+      + " the query received, e.g. to audit or to rebuild state in another pipeline.")
+  @Default.Boolean(false)
+  boolean getKeepReceiveLog();
+
+  void setKeepReceiveLog(boolean value);
+
   @Hidden
   @Description("Set by the runner's adapter: how far back sources keep their receive logs, by the name of a"
       + " registered LogRetentionProvider (" + LogRetentions.KEEP_ALL + " keeps every record).")
@@ -32,6 +41,13 @@ public interface CheckpointOptions extends PipelineOptions {
   String getReceiveLogRetention();
 
   void setReceiveLogRetention(String value);
+
+  @Hidden
+  @Description("Set by the runner's adapter: where each source's reader starts when it has no checkpoint mark,"
+      + " by source id: after the input a restored state version holds. Unset, at the start of the receive log.")
+  Map<String, Long> getResumeOffsets();
+
+  void setResumeOffsets(Map<String, Long> value);
 
   @Hidden
   @Description("Set by the runner's adapter when batches are committed from inside the job: sources record in the"

@@ -61,8 +61,17 @@ public final class CombinerLifting {
    * which a streaming query does not reach.
    */
   public static void apply(Pipeline pipeline) {
+    apply(pipeline, RunningState.none());
+  }
+
+  /**
+   * As {@link #apply(Pipeline)}; the running aggregates start from {@code state}'s restored rows,
+   * numbered as {@link #applyInOneKey} numbers them (a location the DirectRunner wrote, continued
+   * on another runner).
+   */
+  public static void apply(Pipeline pipeline, RunningState state) {
     PTransformMatcher running = application -> ELIGIBLE.matches(application) && running(mainInput(application)).isPresent();
-    pipeline.replaceAll(List.of(PTransformOverride.of(running, new Factory<>(Final.RUNNING_PER_KEY, RunningState.none())),
+    pipeline.replaceAll(List.of(PTransformOverride.of(running, new Factory<>(Final.RUNNING_PER_KEY, state)),
         PTransformOverride.of(ELIGIBLE, new Factory<>(Final.MERGE, RunningState.none()))));
   }
 
@@ -212,7 +221,8 @@ public final class CombinerLifting {
         AppliedPTransform<PCollection<KV<K, InputT>>, PCollection<KV<K, OutputT>>, Combine.PerKey<K, InputT, OutputT>> applied) {
       PCollection<KV<K, OutputT>> output = (PCollection<KV<K, OutputT>>) applied.getOutputs().values().iterator().next();
       Combine.CombineFn<InputT, ?, OutputT> fn = (Combine.CombineFn<InputT, ?, OutputT>) applied.getTransform().getFn();
-      int operator = after == Final.RUNNING_ONE_KEY ? nextOperator++ : -1;
+      // numbered as the state store numbers them: running aggregates a single-key table can hold
+      int operator = after != Final.MERGE && runningInOneKey(applied) ? nextOperator++ : -1;
       return PTransformOverrideFactory.PTransformReplacement.of(PTransformReplacements.getSingletonMainInput(applied),
           new Lifted<>(fn, (KvCoder<K, OutputT>) output.getCoder(), after,
               after == Final.MERGE ? null : running(PTransformReplacements.getSingletonMainInput(applied)).orElseThrow(),
@@ -262,38 +272,39 @@ public final class CombinerLifting {
       Coder<K> keyCoder = inputCoder.getKeyCoder();
       return (switch (after) {
         case MERGE -> partials.apply("MergeAccumulators", Combine.perKey(new MergeAccumulatorsFn<>(fn, accumulatorCoder)));
-        case RUNNING_PER_KEY -> partials.apply("RunningAggregate",
+        case RUNNING_PER_KEY -> withRestored(partials, keyCoder, accumulatorCoder).apply("RunningAggregate",
             ParDo.of(new RunningCombineFn<>(fn, keyCoder, accumulatorCoder, firingDelay, latest)));
-        case RUNNING_ONE_KEY -> withRestored(partials
+        case RUNNING_ONE_KEY -> withRestored(partials, keyCoder, accumulatorCoder)
             .apply("OneKey", WithKeys.of(0))
-            .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(keyCoder, accumulatorCoder))), keyCoder, accumulatorCoder)
+            .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(keyCoder, accumulatorCoder)))
             .apply("RunningTable", ParDo.of(new RunningTableFn<>(fn, keyCoder, accumulatorCoder, latest, stateOperator)));
       }).setCoder(outputCoder);
     }
 
     /**
-     * The keyed partials and, when rows are restored, those rows as partials of their own: the
-     * aggregate merges them into empty state, which rebuilds it as it was at the restored version.
+     * The partials and, when rows are restored, those rows as partials of their own: the aggregate
+     * merges them into empty state, which rebuilds it as it was at the restored version.
      */
-    private PCollection<KV<Integer, KV<K, AccumT>>> withRestored(PCollection<KV<Integer, KV<K, AccumT>>> keyed,
-        Coder<K> keyCoder, Coder<AccumT> accumulatorCoder) {
+    private PCollection<KV<K, AccumT>> withRestored(PCollection<KV<K, AccumT>> partials, Coder<K> keyCoder,
+        Coder<AccumT> accumulatorCoder) {
       if (restored.isEmpty()) {
-        return keyed;
+        return partials;
       }
-      List<KV<Integer, KV<K, AccumT>>> rows = new java.util.ArrayList<>(restored.size());
+      List<KV<K, AccumT>> rows = new java.util.ArrayList<>(restored.size());
       try {
         for (Map.Entry<ByteBuffer, byte[]> row : restored.entrySet()) {
-          rows.add(KV.of(0, KV.of(CoderUtils.decodeFromByteArray(keyCoder, bytes(row.getKey())),
-              CoderUtils.decodeFromByteArray(accumulatorCoder, row.getValue()))));
+          rows.add(KV.of(CoderUtils.decodeFromByteArray(keyCoder, bytes(row.getKey())),
+              CoderUtils.decodeFromByteArray(accumulatorCoder, row.getValue())));
         }
       } catch (CoderException e) {
         throw new IllegalStateException("A stored row of the running aggregate does not decode with its coders; the"
             + " pipeline's coders changed since the state was written", e);
       }
-      PCollection<KV<Integer, KV<K, AccumT>>> state = keyed.getPipeline()
-          .apply("RestoredState", Create.of(rows).withCoder(keyed.getCoder()));
-      state.setWindowingStrategyInternal(keyed.getWindowingStrategy());
-      return PCollectionList.of(keyed).and(state).apply("WithRestoredState", Flatten.pCollections()).setCoder(keyed.getCoder());
+      PCollection<KV<K, AccumT>> state = partials.getPipeline()
+          .apply("RestoredState", Create.of(rows).withCoder(partials.getCoder()));
+      state.setWindowingStrategyInternal(partials.getWindowingStrategy());
+      return PCollectionList.of(partials).and(state).apply("WithRestoredState", Flatten.pCollections())
+          .setCoder(partials.getCoder());
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

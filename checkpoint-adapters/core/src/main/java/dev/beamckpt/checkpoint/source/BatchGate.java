@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BatchGate {
   private boolean controlled;
-  private long resumeOffset;
   private long limit = Long.MAX_VALUE;
   private long limitWatermarkMs = Long.MIN_VALUE;
   private long watermarkBeforeLimitMs = Long.MIN_VALUE;
@@ -29,21 +28,13 @@ public final class BatchGate {
   private long endedWithWatermarkMs = Long.MIN_VALUE;
   private long processedOffset = -1;
   private long processedWatermarkMs = Long.MIN_VALUE;
+  /** Read bundles begun after one ended: on the DirectRunner, moments the pipeline was quiescent. */
+  private long quiescentMoments;
 
-  /**
-   * Puts the gate under a driver, closed at {@code startOffset}: nothing is emitted until opened.
-   * A reader without a checkpoint mark starts there (a driver that restored state resumes after
-   * the input the state holds).
-   */
+  /** Puts the gate under a driver, closed at {@code startOffset}: nothing is emitted until opened. */
   public synchronized void control(long startOffset) {
     controlled = true;
-    resumeOffset = startOffset;
     limit = startOffset;
-  }
-
-  /** Where a reader without a checkpoint mark starts: the offset the driver took control at, else 0. */
-  public synchronized long resumeOffset() {
-    return controlled ? resumeOffset : 0;
   }
 
   public synchronized boolean controlled() {
@@ -90,6 +81,8 @@ public final class BatchGate {
     lastReadNanos = System.nanoTime();
     if (!bundleOpen) {
       bundleOpen = true;
+      quiescentMoments++;
+      notifyAll();
       if (endedAtOffset >= 0) {
         processedOffset = endedAtOffset;
         processedWatermarkMs = endedWithWatermarkMs;
@@ -108,6 +101,28 @@ public final class BatchGate {
     bundleOpen = false;
     endedAtOffset = position;
     endedWithWatermarkMs = watermarkMs;
+  }
+
+  /**
+   * Driver side: waits until the pipeline was quiescent again after now (a reader began a new
+   * bundle), so work another root started meanwhile has been processed too. False on timeout.
+   */
+  public synchronized boolean awaitQuiescence(long timeout, TimeUnit unit) throws InterruptedException {
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    long target = quiescentMoments + 2; // a moment that began before now may be half over
+    while (quiescentMoments < target) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return true;
+  }
+
+  /** Driver side: the offset below which everything emitted has been processed (-1: nothing yet). */
+  public synchronized long processedOffset() {
+    return processedOffset;
   }
 
   /**

@@ -13,6 +13,6 @@ public interface LogRetentionProvider {
   /** The name the adapter puts in the options. */
   String name();
 
-  /** The retention of a log in {@code location}. */
-  LogRetention create(CheckpointStorage location) throws IOException;
+  /** The retention of source {@code sourceId}'s log in {@code location}. */
+  LogRetention create(CheckpointStorage location, String sourceId) throws IOException;
 }

@@ -15,7 +15,8 @@ public final class LogRetentions {
 
   private LogRetentions() {}
 
-  public static LogRetention forOptions(PipelineOptions options, CheckpointStorage location) throws IOException {
+  public static LogRetention forOptions(PipelineOptions options, CheckpointStorage location, String sourceId)
+      throws IOException {
     String name = options.as(CheckpointOptions.class).getReceiveLogRetention();
     if (name == null || name.equals(KEEP_ALL)) {
       return LogRetention.keepAll();
@@ -23,7 +24,7 @@ public final class LogRetentions {
     List<String> known = new ArrayList<>(List.of(KEEP_ALL));
     for (LogRetentionProvider provider : ServiceLoader.load(LogRetentionProvider.class)) {
       if (provider.name().equals(name)) {
-        return provider.create(location);
+        return provider.create(location, sourceId);
       }
       known.add(provider.name());
     }

@@ -10,6 +10,7 @@ import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.Storages;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -73,7 +74,9 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<List<Timesta
     String key = receiverKey(options);
     SourceChannel channel = Receivers.acquire(key, () -> openReceiver(options), false);
     ReceiveLog log = Receivers.lookup(key).orElseThrow().channel().log();
-    long start = mark != null ? mark.offset() : Math.max(log.startOffset(), channel.gate().resumeOffset());
+    Map<String, Long> resume = options.as(CheckpointOptions.class).getResumeOffsets();
+    long start = mark != null ? mark.offset()
+        : Math.max(log.startOffset(), resume == null ? 0 : resume.getOrDefault(sourceId(), 0L));
     return new GatedLogReader(this, key, channel, log, start, watermarkDelayMs());
   }
 
@@ -116,7 +119,7 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<List<Timesta
     ReceiveLog log = FileReceiveLog.open(storage, CheckpointLocation.sourcePath(sourceId()),
         checkpoint.getReceiveLogSegmentBytes(), RequiredEnd.of(storage, sourceId()))
         .syncEvery(checkpoint.getReceiveLogSyncMillis());
-    return newReceiver(log, LogRetentions.forOptions(options, storage),
+    return newReceiver(log, LogRetentions.forOptions(options, storage, sourceId()),
         checkpoint.getRecordFinalizedOffsets() ? storage : null);
   }
 

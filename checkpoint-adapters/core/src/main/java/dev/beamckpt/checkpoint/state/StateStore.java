@@ -146,6 +146,22 @@ public final class StateStore {
     return rows;
   }
 
+  /** Whether the operator's pending changes name every key of {@code keys}. */
+  boolean pendingCover(java.util.Set<ByteBuffer> keys) throws IOException {
+    java.util.Set<ByteBuffer> missing = new java.util.HashSet<>(keys);
+    for (String name : storage.list(pendingDir(operator))) {
+      try {
+        missing.removeAll(StateFile.decode(storage.read(pendingDir(operator) + "/" + name)).rows().keySet());
+      } catch (NoSuchFileException e) {
+        // gone meanwhile
+      }
+      if (missing.isEmpty()) {
+        return true;
+      }
+    }
+    return missing.isEmpty();
+  }
+
   /** Forgets the operator's changes of a batch that will not commit (a crashed run's, or a restore's own). */
   public void discardPending() throws IOException {
     for (String name : storage.list(pendingDir(operator))) {
@@ -197,24 +213,46 @@ public final class StateStore {
   }
 
   /**
-   * Deletes the files no restore of a version at or after {@code oldestToKeep} needs: snapshots
-   * before the newest one at or below it, and the deltas up to that snapshot. Returns the oldest
-   * version the remaining files restore (0: from the query's start).
+   * Deletes the files no restore of a version at or after {@code oldestToKeep} needs, keeping one
+   * snapshot more than that: the newest snapshot at or below it and the one before, with every
+   * delta after that one, so a damaged snapshot still leaves a way to every retained version. A
+   * kept snapshot's own delta, a few bytes, stays too: it tells where the version ends without
+   * reading the snapshot. Returns the oldest version the remaining files restore (0: from the
+   * query's start).
    */
   public long retainFrom(long oldestToKeep) throws IOException {
     TreeMap<Long, String> deltas = new TreeMap<>();
     TreeMap<Long, String> snapshots = new TreeMap<>();
     files(storage, operator, deltas, snapshots);
-    Map.Entry<Long, String> base = snapshots.floorEntry(oldestToKeep);
-    if (base == null) {
+    Long base = snapshots.floorKey(oldestToKeep);
+    Long keep = base == null ? null : snapshots.lowerKey(base);
+    if (keep == null) {
       return 0;
     }
-    for (String path : snapshots.headMap(base.getKey(), false).values()) {
+    for (String path : snapshots.headMap(keep, false).values()) {
       storage.delete(path);
     }
-    for (String path : deltas.headMap(base.getKey(), true).values()) {
+    for (String path : deltas.headMap(keep, false).values()) {
       storage.delete(path);
     }
-    return base.getKey();
+    return keep;
+  }
+
+  /**
+   * The oldest version the files restore and where it ends in the receive logs: the oldest
+   * snapshot, read through its own delta. Empty while the deltas still reach back before it (the
+   * oldest versions then rebuild from the query's start, and need the whole log).
+   */
+  static Optional<Map.Entry<Long, OffsetSeq>> oldestRestorable(CheckpointStorage storage, int operator) throws IOException {
+    TreeMap<Long, String> deltas = new TreeMap<>();
+    TreeMap<Long, String> snapshots = new TreeMap<>();
+    files(storage, operator, deltas, snapshots);
+    if (snapshots.isEmpty() || !deltas.headMap(snapshots.firstKey(), false).isEmpty()) {
+      return Optional.empty();
+    }
+    long oldest = snapshots.firstKey();
+    String path = deltas.getOrDefault(oldest, snapshots.get(oldest));
+    Optional<StateFile.Contents> contents = read(storage, path, w -> {});
+    return contents.map(c -> Map.entry(oldest, c.offsets()));
   }
 }

@@ -92,6 +92,20 @@ public final class StateStores {
     return stores.stream().mapToLong(s -> s.rows().size()).sum();
   }
 
+  /**
+   * Whether the operators have taken in every restored row: each restored key shows in their
+   * pending changes (merged into empty state, every row is a change). The rows reach them as data
+   * of their own, which a runner may process after the first batch's input.
+   */
+  public boolean restoredRowsTakenIn() throws IOException {
+    for (StateStore store : stores) {
+      if (!store.pendingCover(store.rows().keySet())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   public void discardPending() throws IOException {
     for (StateStore store : stores) {
       store.discardPending();
@@ -115,5 +129,63 @@ public final class StateStores {
         store.retainFrom(oldest);
       }
     }
+  }
+
+  /**
+   * Where in source {@code sourceId}'s receive log the oldest restorable version of every operator
+   * ends: the log below it is never read again. Empty when some operator has no snapshot yet.
+   */
+  public static java.util.OptionalLong oldestRestorableEnd(CheckpointStorage storage, String sourceId)
+      throws IOException {
+    int operators = operatorsIn(storage);
+    long end = Long.MAX_VALUE;
+    for (int op = 0; op < operators; op++) {
+      Optional<Map.Entry<Long, OffsetSeq>> oldest = StateStore.oldestRestorable(storage, op);
+      if (oldest.isEmpty()) {
+        return java.util.OptionalLong.empty();
+      }
+      end = Math.min(end, oldest.get().getValue().endOffset(sourceId));
+    }
+    return operators == 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(end);
+  }
+
+  /** How many operators keep state versions in the location: the numbered directories under state/. */
+  public static int operatorsIn(CheckpointStorage storage) throws IOException {
+    int n = 0;
+    while (storage.list(StateStore.dir(n)).stream().anyMatch(f -> f.endsWith(StateStore.DELTA)
+        || f.endsWith(StateStore.SNAPSHOT))) {
+      n++;
+    }
+    return n;
+  }
+
+  /** One line per operator: its snapshots and deltas, with their sizes. */
+  public static List<String> describe(CheckpointStorage storage, int operators) throws IOException {
+    List<String> lines = new ArrayList<>();
+    for (int op = 0; op < operators; op++) {
+      java.util.TreeMap<Long, String> deltas = new java.util.TreeMap<>();
+      java.util.TreeMap<Long, String> snapshots = new java.util.TreeMap<>();
+      StateStore.files(storage, op, deltas, snapshots);
+      lines.add(StateStore.dir(op) + ": " + (snapshots.isEmpty() ? "no snapshot"
+          : "snapshots " + range(snapshots.keySet()) + " (" + size(storage, snapshots.values()) + ", newest "
+              + size(storage, List.of(snapshots.lastEntry().getValue())) + ")")
+          + "; " + (deltas.isEmpty() ? "no deltas" : "deltas " + deltas.firstKey() + ".." + deltas.lastKey() + " ("
+              + size(storage, deltas.values()) + ")"));
+    }
+    return lines;
+  }
+
+  private static String range(java.util.Collection<Long> versions) {
+    List<String> names = versions.stream().map(String::valueOf).toList();
+    return names.size() <= 4 ? String.join(", ", names)
+        : names.get(0) + ", " + names.get(1) + ", ..., " + names.get(names.size() - 1);
+  }
+
+  private static String size(CheckpointStorage storage, java.util.Collection<String> paths) throws IOException {
+    long bytes = 0;
+    for (String path : paths) {
+      bytes += storage.length(path);
+    }
+    return dev.beamckpt.checkpoint.LocationDescription.human(bytes);
   }
 }

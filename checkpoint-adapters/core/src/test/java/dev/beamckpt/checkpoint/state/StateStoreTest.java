@@ -81,10 +81,19 @@ class StateStoreTest {
     CheckpointStorage storage = LocalStorage.at(dir);
     StateStore store = StateStore.empty(storage, 0, 10);
     Map<ByteBuffer, byte[]> expected = run(storage, store, 25);
-    assertEquals(20, store.retainFrom(21));
-    assertEquals(List.of("20.snapshot", "21.delta", "22.delta", "23.delta", "24.delta", "25.delta", "_pending"),
-        storage.list("state/0/0"));
+    assertEquals(java.util.OptionalLong.empty(), StateStores.oldestRestorableEnd(storage, "socket-0"),
+        "versions 1..9 rebuild from the start: the whole log is needed");
+    assertEquals(0, store.retainFrom(15), "snapshot 10 is the newest at or below 15, and none is before it");
+    assertEquals(10, store.retainFrom(21), "snapshot 20 serves 21 on, snapshot 10 in case 20 is damaged");
+    List<String> kept = new ArrayList<>(List.of("10.delta", "10.snapshot", "20.snapshot", "_pending"));
+    for (int v = 11; v <= 25; v++) {
+      kept.add(v + ".delta");
+    }
+    kept.sort(null);
+    assertEquals(kept, storage.list("state/0/0"));
     assertRows(expected, StateStore.load(storage, 0, 25, 10, w -> {}).rows());
+    assertEquals(java.util.OptionalLong.of(100), StateStores.oldestRestorableEnd(storage, "socket-0"),
+        "the receive log is needed from where version 10 ends");
   }
 
   @Test

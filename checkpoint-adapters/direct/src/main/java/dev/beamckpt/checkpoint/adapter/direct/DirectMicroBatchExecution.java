@@ -1,9 +1,15 @@
 package dev.beamckpt.checkpoint.adapter.direct;
 
 import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.CheckpointOptions;
+import dev.beamckpt.checkpoint.RecoveryPlan;
 import dev.beamckpt.checkpoint.combine.CombinerLifting;
 import dev.beamckpt.checkpoint.combine.RunningState;
-import dev.beamckpt.checkpoint.RecoveryPlan;
+import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
+import dev.beamckpt.checkpoint.execution.QueryProgress;
+import dev.beamckpt.checkpoint.execution.QuerySpec;
+import dev.beamckpt.checkpoint.execution.QueryStatus;
+import dev.beamckpt.checkpoint.execution.ReplayProgress;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
@@ -14,10 +20,6 @@ import dev.beamckpt.checkpoint.source.SourceChannel;
 import dev.beamckpt.checkpoint.state.StateStores;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.checkpoint.storage.OutOfSpace;
-import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
-import dev.beamckpt.checkpoint.execution.QueryProgress;
-import dev.beamckpt.checkpoint.execution.QuerySpec;
-import dev.beamckpt.checkpoint.execution.QueryStatus;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,6 +61,9 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
   private volatile long stopRequestedAt;
 
   private long lastBatchId;
+  /** Shown while a recovery replays the receive log; null otherwise. */
+  private ReplayProgress replayProgress;
+  private final Map<String, Long> replayStart = new LinkedHashMap<>();
   private long watermarkMs = Long.MIN_VALUE;
   private final Map<String, Long> endOffsets = new LinkedHashMap<>();
 
@@ -88,22 +93,33 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
         state = openState(spec, location, recovery);
         if (state != null) {
           running = new RunningState(true, state.rows());
+          // the log below the oldest retained state version is never replayed again
+          CheckpointOptions checkpoint = spec.pipeline().getOptions().as(CheckpointOptions.class);
+          if (!checkpoint.getKeepReceiveLog()) {
+            checkpoint.setReceiveLogRetention(StateVersionRetention.Provider.NAME);
+          }
         }
       }
       CombinerLifting.applyInOneKey(spec.pipeline(), running); // after openLocation took the query's fingerprint
       OffsetSeq resumeAt = state == null ? null : restoredOffsets(state, recovery);
+      if (resumeAt != null) {
+        Map<String, Long> resume = new LinkedHashMap<>();
+        sources.forEach(source -> resume.put(source.sourceId(), resumeAt.endOffset(source.sourceId())));
+        spec.pipeline().getOptions().as(CheckpointOptions.class).setResumeOffsets(resume);
+      }
       for (LoggedSource source : sources) {
         SourceChannel channel = source.open(spec.pipeline().getOptions());
         channels.put(source.sourceId(), channel);
         long start = resumeAt == null ? 0 : resumeAt.endOffset(source.sourceId());
         if (channel.startOffset() > start) {
           throw new IOException("The receive log of " + source.description() + " in " + spec.checkpointLocation()
-              + " starts at record " + channel.startOffset() + ", but this query's state "
-              + (start == 0 ? "can only be rebuilt by replaying the log from its first record"
-                  : "restores at version " + state.version() + ", which ends at record " + start)
-              + ": the records in between were trimmed (by a Flink run, or below a state version that is gone)."
+              + " starts at record " + channel.startOffset() + (start == 0
+                  ? ": a Flink run trimmed it below its oldest checkpoint. The DirectRunner rebuilds this query's state"
+                      + " by replaying the whole log, so it cannot continue here:"
+                  : ", but the newest state version that reads (" + state.version() + ") ends at record " + start
+                      + ": the records in between are gone.")
               + " Continue the query on Flink (--runner=FlinkRunner), or start over with a new --checkpointLocation."
-              + " (Flink keeps the whole log with --keepReceiveLog=true.)");
+              + " (--keepReceiveLog=true keeps the whole log.)");
         }
         channel.gate().control(start);
       }
@@ -153,7 +169,8 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
 
   private void launch() throws IOException {
     if (location != null) {
-      String restored = recovery.lastCommitted() > 0 ? "commits/" + recovery.lastCommitted() : null;
+      String restored = state != null && state.version() > 0 ? "state version " + state.version() + " in "
+          + CheckpointLocation.STATE + "/" : recovery.lastCommitted() > 0 ? "commits/" + recovery.lastCommitted() : null;
       location.runs().append(new RunInfo(runId(), "DirectRunner", System.currentTimeMillis(),
           LocalStorage.processDescription(), recovery.lastCommitted() > 0 ? recovery.lastCommitted() : -1, restored, null));
     }
@@ -204,6 +221,15 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       runBatch(restored, at, Batch.RESTORE);
       state.discardPending(); // the restored rows, as the operators took them in: already version `restored`
     }
+    OffsetSeq lastCommitted = recovery.replay().get(recovery.lastCommitted());
+    if (lastCommitted != null && recovery.lastCommitted() > restored) {
+      long total = 0;
+      for (String sid : channels.keySet()) {
+        replayStart.put(sid, endOffsets.get(sid));
+        total += lastCommitted.endOffset(sid) - endOffsets.get(sid);
+      }
+      replayProgress = new ReplayProgress(spec.name(), total, System.err);
+    }
     int n = 0;
     for (Map.Entry<Long, OffsetSeq> batch : recovery.replay().entrySet()) {
       if (batch.getKey() <= restored) {
@@ -213,6 +239,10 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       status = new QueryStatus("Replaying the receive log: batch " + batch.getKey() + " (" + n + " of "
           + (recovery.lastCommitted() - restored) + "), output muted up to the last commit", true, true);
       runBatch(batch.getKey(), batch.getValue(), Batch.REPLAY);
+    }
+    if (replayProgress != null) {
+      replayProgress.finished(replayed());
+      replayProgress = null;
     }
     if (recovery.pending().isPresent()) {
       Map.Entry<Long, OffsetSeq> pending = recovery.pending().get();
@@ -272,6 +302,9 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
     }
     for (Map.Entry<String, SourceChannel> e : channels.entrySet()) {
       awaitProcessed(e.getValue(), seq.endOffset(e.getKey()), seq.batchWatermarkMs(), replay);
+    }
+    if (kind == Batch.RESTORE) {
+      awaitRestoredRows();
     }
     long addStart = System.currentTimeMillis();
     long outputRows = spec.sink().addBatch(batchId, replay);
@@ -339,8 +372,50 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
     }
   }
 
+  /**
+   * The restored rows enter the pipeline as data of their own, which the DirectRunner may process
+   * after the sources' first bundles: waits until every operator took them in and the pipeline was
+   * quiescent after that, so the restored version's rows are all in state (and in the result table)
+   * before the next batch changes them.
+   */
+  private void awaitRestoredRows() throws Exception {
+    long allowedMs = 120_000 + state.rowCount() / 100;
+    long deadline = System.currentTimeMillis() + allowedMs;
+    while (!state.restoredRowsTakenIn()) {
+      checkPipeline();
+      if (stopRequested) {
+        throw new StopAbandonedBatch();
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IOException("Query '" + spec.name() + "': the pipeline did not take in the " + state.rowCount()
+            + " rows of state version " + state.version() + " within " + allowedMs / 1000 + " s");
+      }
+      Thread.sleep(20);
+    }
+    for (SourceChannel channel : channels.values()) {
+      while (!channel.gate().awaitQuiescence(200, TimeUnit.MILLISECONDS)) {
+        checkPipeline();
+        if (stopRequested) {
+          throw new StopAbandonedBatch();
+        }
+      }
+    }
+  }
+
+  /** Lines the recovery replay has processed so far, over every source. */
+  private long replayed() {
+    long done = 0;
+    for (Map.Entry<String, Long> start : replayStart.entrySet()) {
+      done += Math.max(0, channels.get(start.getKey()).gate().processedOffset() - start.getValue());
+    }
+    return done;
+  }
+
   private void awaitProcessed(SourceChannel channel, long endOffset, long watermark, boolean replay) throws Exception {
     while (!channel.gate().awaitProcessed(endOffset, watermark, 200, TimeUnit.MILLISECONDS)) {
+      if (replayProgress != null) {
+        replayProgress.advanced(replayed());
+      }
       checkPipeline();
       if (stopRequested && (replay || System.currentTimeMillis() - stopRequestedAt > STOP_GRACE_MS)) {
         throw new StopAbandonedBatch();

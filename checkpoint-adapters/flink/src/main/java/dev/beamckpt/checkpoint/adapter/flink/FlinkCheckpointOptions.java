@@ -14,13 +14,6 @@ public interface FlinkCheckpointOptions extends PipelineOptions {
 
   void setRetainedCheckpoints(int value);
 
-  @Description("Flink: keep the whole receive log instead of trimming it below the oldest retained checkpoint."
-      + " Keeps the location movable to the DirectRunner, which rebuilds state from the whole log.")
-  @Default.Boolean(false)
-  boolean getKeepReceiveLog();
-
-  void setKeepReceiveLog(boolean value);
-
   @Description("Flink: in complete and update mode, a key's aggregate reaches the result table this long after"
       + " its first change (in milliseconds), with every change made meanwhile, instead of once per element. A"
       + " batch shows what reached the table when it is cut, so rows are at most this much older than the batch;"

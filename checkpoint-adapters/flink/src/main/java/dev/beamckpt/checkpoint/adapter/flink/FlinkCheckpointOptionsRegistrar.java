@@ -4,7 +4,7 @@ import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsRegistrar;
 
-/** Makes {@code --retainedCheckpoints} and {@code --keepReceiveLog} known wherever the Flink adapter is. */
+/** Makes the Flink adapter's options ({@code --retainedCheckpoints}, ...) known wherever the Flink adapter is. */
 public final class FlinkCheckpointOptionsRegistrar implements PipelineOptionsRegistrar {
   @Override
   public Iterable<Class<? extends PipelineOptions>> getPipelineOptions() {

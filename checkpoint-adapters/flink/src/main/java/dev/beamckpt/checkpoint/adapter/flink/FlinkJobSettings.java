@@ -104,7 +104,7 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
       }
       flink.setStateBackendStoragePath(stateUri);
       flink.as(CheckpointOptions.class).setRecordFinalizedOffsets(true); // BatchCommitter reads them
-      flink.as(CheckpointOptions.class).setReceiveLogRetention(flink.as(FlinkCheckpointOptions.class).getKeepReceiveLog()
+      flink.as(CheckpointOptions.class).setReceiveLogRetention(flink.as(CheckpointOptions.class).getKeepReceiveLog()
           ? LogRetentions.KEEP_ALL : RestorePointRetentionProvider.NAME);
       flink.setExternalizedCheckpointsEnabled(true);
       flink.setRetainExternalizedCheckpointsOnCancellation(true);

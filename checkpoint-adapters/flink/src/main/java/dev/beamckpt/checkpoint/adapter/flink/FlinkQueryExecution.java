@@ -2,19 +2,20 @@ package dev.beamckpt.checkpoint.adapter.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import dev.beamckpt.runners.flink.FlinkRest;
 import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.combine.CombinerLifting;
+import dev.beamckpt.checkpoint.combine.RunningState;
+import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
+import dev.beamckpt.checkpoint.execution.QuerySpec;
+import dev.beamckpt.checkpoint.execution.QueryStatus;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
 import dev.beamckpt.checkpoint.source.LoggedSource;
 import dev.beamckpt.checkpoint.source.LoggedSources;
 import dev.beamckpt.checkpoint.source.SourceChannel;
-import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
-import dev.beamckpt.checkpoint.execution.QuerySpec;
-import dev.beamckpt.checkpoint.execution.QueryStatus;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
+import dev.beamckpt.runners.flink.FlinkRest;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,9 +77,6 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
     CheckpointLocation location = spec.openLocation(); // a location of another pipeline is the first error to report
     try {
       FlinkJobSettings.refuseEventTimeWindows(spec);
-      if (spec.pipeline().getOptions().as(FlinkCheckpointOptions.class).getLiftCombiners()) {
-        CombinerLifting.apply(spec.pipeline()); // after openLocation took the query's fingerprint
-      }
       String stateUri = null;
       if (location != null) {
         FlinkJobSettings.requireClusterReachesState(spec, location);
@@ -86,6 +84,12 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         FlinkJobSettings.refuseStateWithoutFileSystem(stateUri, location.uri());
       }
       FlinkRestorePoint restore = stateUri != null ? FlinkRestorePoint.latest(stateUri).orElse(null) : null;
+      boolean lift = spec.pipeline().getOptions().as(FlinkCheckpointOptions.class).getLiftCombiners();
+      RunningState seed = location != null && restore == null ? DirectStateHandover.seed(spec, location, lift)
+          : RunningState.none();
+      if (lift) {
+        CombinerLifting.apply(spec.pipeline(), seed); // after openLocation took the query's fingerprint
+      }
       FlinkJobSettings job = FlinkJobSettings.apply(spec, stateUri, restore, runId);
       FlinkQueryExecution execution = new FlinkQueryExecution(spec, location, stateUri, restore, runId, job);
       execution.reportedBatch = location != null ? location.commits().latestBatchId().orElse(0L) : 0;

@@ -25,7 +25,8 @@ public final class RestorePointRetention implements LogRetention {
   private final String stateUri;
   /** (finalized at ms, offset), both increasing. */
   private final Deque<long[]> finalized = new ArrayDeque<>();
-  private long scannedAtMs = Long.MIN_VALUE;
+  /** 0: never (Long.MIN_VALUE would overflow the subtraction below into "scanned just now"). */
+  private long scannedAtMs;
   private long oldestRestorePointMs = Long.MIN_VALUE;
 
   public RestorePointRetention(String stateUri) {
@@ -47,6 +48,9 @@ public final class RestorePointRetention implements LogRetention {
         LOG.warn("Listing Flink restore points in {} (the receive log is not trimmed meanwhile): {}", stateUri, e.getMessage());
         oldestRestorePointMs = Long.MIN_VALUE;
       }
+    }
+    if (oldestRestorePointMs == Long.MIN_VALUE) {
+      return OptionalLong.empty(); // no restore point known: every finalized offset may still be needed
     }
     long before = oldestRestorePointMs - MARGIN_MS;
     long floor = -1;

@@ -15,7 +15,7 @@ public final class RestorePointRetentionProvider implements LogRetentionProvider
   }
 
   @Override
-  public LogRetention create(CheckpointStorage location) throws IOException {
+  public LogRetention create(CheckpointStorage location, String sourceId) throws IOException {
     return new RestorePointRetention(FlinkState.uri(location));
   }
 }
