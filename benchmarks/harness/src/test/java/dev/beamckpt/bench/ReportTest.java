@@ -43,13 +43,13 @@ class ReportTest {
     assertTrue(md.contains("| 0.25× | 1/20× | 1/200× |"), md);
     assertTrue(md.contains("800 / 1,200 | 11.5 |"), md);
     assertTrue(md.contains("after the restart the sink never showed w0"), md);
-    assertTrue(md.contains("| 10,100 | 439 | 31.0 |"), md);
+    assertTrue(md.contains("| 10,100 | 439 | 3 | 31.0 |"), md);
     JsonNode json = new ObjectMapper().readTree(out.resolve("results.json").toFile());
     assertEquals(5, json.path("throughput").size());
     assertEquals(20_000.0, json.path("summary").get(2).path("figures").path("linesPerSecond").path("median").asDouble());
     Files.delete(out.resolve("results.md"));
     Report.rewrite(out);
-    assertTrue(Files.readString(out.resolve("results.md")).contains("| 10,100 | 439 | 31.0 |"), "rewritten from results.json");
+    assertTrue(Files.readString(out.resolve("results.md")).contains("| 10,100 | 439 | 3 | 31.0 |"), "rewritten from results.json");
     for (String chart : List.of("throughput.png", "checkpoint-duration.png", "recovery.png", "replay.png")) {
       byte[] png = Files.readAllBytes(out.resolve(chart));
       assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', chart);
