@@ -264,8 +264,8 @@ final class Report {
         covering it was reported, the JVM is killed with SIGKILL and started again on the same location;
         the generator then sends the hot word `w0` every 50 ms. Recovery is the time from starting the JVM
         until the sink shows a count of `w0` above its count before the kill, i.e. the first output that
-        reflects all earlier input. Ours on Direct rebuilds its state by replaying the receive log (its
-        length is in results.json as replayedLines); its recovery against the log's length is measured
-        the same way at 1,000 distinct words after feeding more lines before the kill.
+        reflects all earlier input. Ours on Direct restores its newest state version from the location's
+        state/ and replays only the batches committed after it; its recovery against the receive log's
+        length is measured the same way at 10,000 distinct words after feeding more lines before the kill.
       """;
 }
