@@ -19,9 +19,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Complete and update mode give the same result table on the DirectRunner (a batch per gate, every
- * element fires) and on Flink with parallelism 2 (a table in Flink state cut by its own timer, a
- * key's changes gathered for --updateFiringMillis), for the same seeded input. The table a sink
+ * Complete and update mode give the same result table on the DirectRunner (a batch per gate, a
+ * running count per key in one map) and on Flink with parallelism 2 (a table in Flink state, a
+ * batch per completed checkpoint), for the same seeded input. The table a sink
  * shows is its last file in complete mode and every file folded in batch order in update mode.
  */
 class OutputModesAcrossRunnersTest {
