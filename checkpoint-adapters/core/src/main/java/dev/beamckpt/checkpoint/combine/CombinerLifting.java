@@ -21,19 +21,28 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.NonMergingWindowFn;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.TimestampTransform;
 import org.apache.beam.sdk.transforms.windowing.Trigger;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.transforms.windowing.WindowFn;
+import org.apache.beam.sdk.transforms.windowing.WindowMappingFn;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.util.construction.PTransformReplacements;
 import org.apache.beam.sdk.util.construction.SingleInputOutputOverrideFactory;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.WindowingStrategy;
 import org.joda.time.Duration;
 
@@ -70,9 +79,7 @@ public final class CombinerLifting {
    * on another runner).
    */
   public static void apply(Pipeline pipeline, RunningState state) {
-    PTransformMatcher running = application -> ELIGIBLE.matches(application) && running(mainInput(application)).isPresent();
-    pipeline.replaceAll(List.of(PTransformOverride.of(running, new Factory<>(Final.RUNNING_PER_KEY, state)),
-        PTransformOverride.of(ELIGIBLE, new Factory<>(Final.MERGE, RunningState.none()))));
+    pipeline.replaceAll(List.of(PTransformOverride.of(ELIGIBLE, new Factory<>(Target.PER_KEY, state))));
   }
 
   /**
@@ -90,13 +97,35 @@ public final class CombinerLifting {
    * their changes and start from the restored rows as {@code state} says.
    */
   public static void applyInOneKey(Pipeline pipeline, RunningState state) {
-    pipeline.replaceAll(List.of(PTransformOverride.of(CombinerLifting::runningInOneKey, new Factory<>(Final.RUNNING_ONE_KEY, state)),
-        PTransformOverride.of(ELIGIBLE, new Factory<>(Final.MERGE, RunningState.none()))));
+    pipeline.replaceAll(List.of(PTransformOverride.of(ELIGIBLE, new Factory<>(Target.ONE_KEY, state))));
   }
 
   private static boolean runningInOneKey(AppliedPTransform<?, ?, ?> application) {
     return ELIGIBLE.matches(application) && running(mainInput(application)).isPresent()
         && ((KvCoder<?, ?>) mainInput(application).getCoder()).getKeyCoder().consistentWithEquals();
+  }
+
+  /**
+   * A combine in event-time windows that fires once, when the watermark passes the end of the
+   * window, with no lateness and the output at the window's end (append mode): {@link
+   * WindowedTableFn} can hold its rows, by window, in one key.
+   */
+  private static boolean windowedInOneKey(AppliedPTransform<?, ?, ?> application) {
+    if (!ELIGIBLE.matches(application)) {
+      return false;
+    }
+    PCollection<?> input = mainInput(application);
+    WindowingStrategy<?, ?> strategy = input.getWindowingStrategy();
+    return !(strategy.getWindowFn() instanceof GlobalWindows) && strategy.getWindowFn().isNonMerging()
+        && strategy.getTrigger().equals(AfterWatermark.pastEndOfWindow())
+        && strategy.getAllowedLateness().getMillis() == 0
+        && strategy.getTimestampCombiner() == TimestampCombiner.END_OF_WINDOW
+        && ((KvCoder<?, ?>) input.getCoder()).getKeyCoder().consistentWithEquals();
+  }
+
+  /** Whether the state store can hold this combine's rows: numbered in pipeline order, as the store numbers them. */
+  private static boolean stored(AppliedPTransform<?, ?, ?> application) {
+    return runningInOneKey(application) || windowedInOneKey(application);
   }
 
   /**
@@ -115,13 +144,13 @@ public final class CombinerLifting {
           return CompositeBehavior.ENTER_TRANSFORM;
         }
         AppliedPTransform<?, ?, ?> applied = node.toAppliedPTransform(pipeline);
-        if (runningInOneKey(applied)) {
+        if (stored(applied)) {
           running.add(node.getFullName());
           return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
         }
         if (node.getTransform() instanceof Combine.PerKey<?, ?, ?>) {
-          other.add("'" + node.getFullName() + "' aggregates in event-time windows or with its own trigger (its"
-              + " window state and timers are the DirectRunner's)");
+          other.add("'" + node.getFullName() + "' aggregates with a trigger other than once at the window's end"
+              + " (its panes and timers are the DirectRunner's)");
           return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
         }
         return CompositeBehavior.ENTER_TRANSFORM;
@@ -154,6 +183,14 @@ public final class CombinerLifting {
     }
   }
 
+  /** Which runner the lifted combines are shaped for. */
+  private enum Target {
+    /** Keyed state per key (Flink). */
+    PER_KEY,
+    /** One key for all (the DirectRunner), with the state store's capture. */
+    ONE_KEY
+  }
+
   /** What follows the shuffle of partials. */
   enum Final {
     /** A combine of accumulators: any windowing and trigger. */
@@ -161,7 +198,9 @@ public final class CombinerLifting {
     /** {@link RunningCombineFn}: one state cell per key. */
     RUNNING_PER_KEY,
     /** {@link RunningTableFn}: every key in one map under one key. */
-    RUNNING_ONE_KEY
+    RUNNING_ONE_KEY,
+    /** {@link WindowedTableFn}: every key of a window in one map under one key, emitted when the window closes. */
+    WINDOWED_ONE_KEY
   }
 
   /** The firing delay of a running aggregate over {@code input}, if its windowing makes it one. */
@@ -205,13 +244,13 @@ public final class CombinerLifting {
 
   private static final class Factory<K, InputT, OutputT> extends SingleInputOutputOverrideFactory<
       PCollection<KV<K, InputT>>, PCollection<KV<K, OutputT>>, Combine.PerKey<K, InputT, OutputT>> {
-    private final Final after;
+    private final Target target;
     private final RunningState state;
-    /** The number the next running aggregate gets in the state store. */
+    /** The number the next combine the state store can hold gets. */
     private int nextOperator;
 
-    Factory(Final after, RunningState state) {
-      this.after = after;
+    Factory(Target target, RunningState state) {
+      this.target = target;
       this.state = state;
     }
 
@@ -220,13 +259,47 @@ public final class CombinerLifting {
     public PTransformReplacement<PCollection<KV<K, InputT>>, PCollection<KV<K, OutputT>>> getReplacementTransform(
         AppliedPTransform<PCollection<KV<K, InputT>>, PCollection<KV<K, OutputT>>, Combine.PerKey<K, InputT, OutputT>> applied) {
       PCollection<KV<K, OutputT>> output = (PCollection<KV<K, OutputT>>) applied.getOutputs().values().iterator().next();
+      PCollection<KV<K, InputT>> input = PTransformReplacements.getSingletonMainInput(applied);
       Combine.CombineFn<InputT, ?, OutputT> fn = (Combine.CombineFn<InputT, ?, OutputT>) applied.getTransform().getFn();
-      // numbered as the state store numbers them: running aggregates a single-key table can hold
-      int operator = after != Final.MERGE && runningInOneKey(applied) ? nextOperator++ : -1;
-      return PTransformOverrideFactory.PTransformReplacement.of(PTransformReplacements.getSingletonMainInput(applied),
-          new Lifted<>(fn, (KvCoder<K, OutputT>) output.getCoder(), after,
-              after == Final.MERGE ? null : running(PTransformReplacements.getSingletonMainInput(applied)).orElseThrow(),
-              state.capture() ? operator : -1, state.restored().getOrDefault(operator, Map.of())));
+      int operator = stored(applied) ? nextOperator++ : -1;
+      Optional<Duration> running = running(input);
+      Final after = target == Target.PER_KEY ? (running.isPresent() ? Final.RUNNING_PER_KEY : Final.MERGE)
+          : runningInOneKey(applied) ? Final.RUNNING_ONE_KEY
+          : windowedInOneKey(applied) ? Final.WINDOWED_ONE_KEY : Final.MERGE;
+      boolean restores = after != Final.MERGE && operator >= 0;
+      return PTransformOverrideFactory.PTransformReplacement.of(input,
+          new Lifted<>(fn, (KvCoder<K, OutputT>) output.getCoder(), after, running.orElse(null),
+              state.capture() && target == Target.ONE_KEY ? operator : -1,
+              restores ? state.restored().getOrDefault(operator, Map.of()) : Map.of()));
+    }
+  }
+
+  /** Puts each restored row back into the window it was stored with, which the row carries. */
+  static final class StoredWindows<T> extends NonMergingWindowFn<KV<BoundedWindow, T>, BoundedWindow> {
+    private final Coder<BoundedWindow> windowCoder;
+
+    StoredWindows(Coder<BoundedWindow> windowCoder) {
+      this.windowCoder = windowCoder;
+    }
+
+    @Override
+    public java.util.Collection<BoundedWindow> assignWindows(AssignContext c) {
+      return List.of(c.element().getKey());
+    }
+
+    @Override
+    public boolean isCompatible(WindowFn<?, ?> other) {
+      return other instanceof StoredWindows<?>;
+    }
+
+    @Override
+    public Coder<BoundedWindow> windowCoder() {
+      return windowCoder;
+    }
+
+    @Override
+    public WindowMappingFn<BoundedWindow> getDefaultWindowMappingFn() {
+      throw new UnsupportedOperationException("Restored state rows are not a side input");
     }
   }
 
@@ -278,33 +351,60 @@ public final class CombinerLifting {
             .apply("OneKey", WithKeys.of(0))
             .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(keyCoder, accumulatorCoder)))
             .apply("RunningTable", ParDo.of(new RunningTableFn<>(fn, keyCoder, accumulatorCoder, latest, stateOperator)));
+        case WINDOWED_ONE_KEY -> withRestored(partials, keyCoder, accumulatorCoder)
+            .apply("OneKey", WithKeys.of(0))
+            .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(keyCoder, accumulatorCoder)))
+            .apply("WindowedTable", ParDo.of(new WindowedTableFn<>(fn, keyCoder, accumulatorCoder,
+                windowCoder(partials), stateOperator)));
       }).setCoder(outputCoder);
     }
 
     /**
-     * The partials and, when rows are restored, those rows as partials of their own: the aggregate
-     * merges them into empty state, which rebuilds it as it was at the restored version.
+     * The partials and, when rows are restored, those rows as partials of their own, each in the
+     * window it was stored with: the aggregate merges them into empty state, which rebuilds it as
+     * it was at the restored version.
      */
     private PCollection<KV<K, AccumT>> withRestored(PCollection<KV<K, AccumT>> partials, Coder<K> keyCoder,
         Coder<AccumT> accumulatorCoder) {
       if (restored.isEmpty()) {
         return partials;
       }
-      List<KV<K, AccumT>> rows = new java.util.ArrayList<>(restored.size());
+      boolean windowed = after == Final.WINDOWED_ONE_KEY;
+      Coder<BoundedWindow> windowCoder = windowed ? windowCoder(partials) : null;
+      Coder<KV<BoundedWindow, K>> storedKey = windowed ? KvCoder.of(windowCoder, keyCoder) : null;
+      List<TimestampedValue<KV<BoundedWindow, KV<K, AccumT>>>> rows = new java.util.ArrayList<>(restored.size());
       try {
         for (Map.Entry<ByteBuffer, byte[]> row : restored.entrySet()) {
-          rows.add(KV.of(CoderUtils.decodeFromByteArray(keyCoder, bytes(row.getKey())),
-              CoderUtils.decodeFromByteArray(accumulatorCoder, row.getValue())));
+          AccumT accumulator = CoderUtils.decodeFromByteArray(accumulatorCoder, row.getValue());
+          if (windowed) {
+            KV<BoundedWindow, K> key = CoderUtils.decodeFromByteArray(storedKey, bytes(row.getKey()));
+            rows.add(TimestampedValue.of(KV.of(key.getKey(), KV.of(key.getValue(), accumulator)),
+                key.getKey().maxTimestamp()));
+          } else {
+            rows.add(TimestampedValue.of(KV.of(GlobalWindow.INSTANCE,
+                KV.of(CoderUtils.decodeFromByteArray(keyCoder, bytes(row.getKey())), accumulator)),
+                BoundedWindow.TIMESTAMP_MIN_VALUE));
+          }
         }
       } catch (CoderException e) {
-        throw new IllegalStateException("A stored row of the running aggregate does not decode with its coders; the"
+        throw new IllegalStateException("A stored row of the aggregate does not decode with its coders; the"
             + " pipeline's coders changed since the state was written", e);
       }
+      Coder<BoundedWindow> rowWindowCoder = windowed ? windowCoder : (Coder) GlobalWindow.Coder.INSTANCE;
       PCollection<KV<K, AccumT>> state = partials.getPipeline()
-          .apply("RestoredState", Create.of(rows).withCoder(partials.getCoder()));
+          .apply("RestoredState", Create.timestamped(rows)
+              .withCoder(KvCoder.of(rowWindowCoder, (KvCoder<K, AccumT>) partials.getCoder())))
+          .apply("IntoStoredWindows", Window.into(new StoredWindows<>(rowWindowCoder)))
+          .apply("Rows", Values.create())
+          .setCoder(partials.getCoder());
       state.setWindowingStrategyInternal(partials.getWindowingStrategy());
       return PCollectionList.of(partials).and(state).apply("WithRestoredState", Flatten.pCollections())
           .setCoder(partials.getCoder());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Coder<BoundedWindow> windowCoder(PCollection<?> partials) {
+      return (Coder<BoundedWindow>) partials.getWindowingStrategy().getWindowFn().windowCoder();
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The versioned state of one operator in {@code state/<operator>/0/}, in the manner of Spark's
- * state store: {@code <version>.delta} holds the rows batch {@code version} changed, {@code
+ * state store: {@code <version>.delta} holds the rows batch {@code version} changed (an empty value:
+ * the row was removed), {@code
  * <version>.snapshot} every row at that version, written every few deltas. Version N is
  * written before {@code commits/N}, so a restore only ever loads committed versions; the files of a
  * batch that never committed are replaced when it runs again.
@@ -92,7 +93,7 @@ public final class StateStore {
       if (delta.isEmpty()) {
         break;
       }
-      rows.putAll(delta.get().rows());
+      apply(rows, delta.get().rows());
       version++;
     }
     return new StateStore(storage, operator, snapshotInterval, rows, version, from);
@@ -108,6 +109,17 @@ public final class StateStore {
       warn.accept("State file " + storage.uri() + "/" + path + " is unreadable: " + e.getMessage()
           + " -- recovering from the version before it and replaying the batches after that from the receive log.");
       return Optional.empty();
+    }
+  }
+
+  /** Applies changes to rows: an empty value removes the row (a window that closed). */
+  static void apply(Map<ByteBuffer, byte[]> rows, Map<ByteBuffer, byte[]> changes) {
+    for (Map.Entry<ByteBuffer, byte[]> change : changes.entrySet()) {
+      if (change.getValue().length == 0) {
+        rows.remove(change.getKey());
+      } else {
+        rows.put(change.getKey(), change.getValue());
+      }
     }
   }
 
@@ -196,7 +208,7 @@ public final class StateStore {
     byte[] delta = StateFile.encode(StateFile.Kind.DELTA, batch, offsets, changed);
     storage.replace(dir(operator) + "/" + batch + DELTA, delta);
     long written = delta.length;
-    rows.putAll(changed);
+    apply(rows, changed);
     version = batch;
     if (skipped || version - snapshotVersion >= snapshotInterval) {
       byte[] snapshot = StateFile.encode(StateFile.Kind.SNAPSHOT, batch, offsets, rows);

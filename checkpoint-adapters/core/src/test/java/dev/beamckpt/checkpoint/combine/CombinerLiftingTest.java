@@ -17,18 +17,21 @@ import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.Mean;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
-import org.apache.beam.sdk.transforms.windowing.Trigger;
-import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Sessions;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Trigger;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -81,6 +84,50 @@ class CombinerLiftingTest {
       assertEquals(5 * 5, plain.size(), "a row per window and word: " + plain);
       assertEquals(plain, windowedCounts(true, t), "timestamp combiner " + t);
     }
+  }
+
+  /** Append mode's windowing: one firing when the watermark passes the window's end. */
+  private static List<String> appendCounts(boolean oneKey) {
+    String run = "append-" + oneKey;
+    Pipeline p = pipeline();
+    p.apply(Create.timestamped(words()))
+        .apply(Window.<String>into(FixedWindows.of(Duration.standardSeconds(1))).triggering(AfterWatermark.pastEndOfWindow())
+            .withAllowedLateness(Duration.ZERO).discardingFiredPanes())
+        .apply(Count.perElement())
+        .apply(ParDo.of(new Collect<>(run)));
+    if (oneKey) {
+      CombinerLifting.applyInOneKey(p);
+      assertTrue(has(p, "WindowedTable"), "the windowed count became a table of windows in one key");
+    }
+    SEEN.remove(run);
+    p.run().waitUntilFinish();
+    return sorted(SEEN.get(run));
+  }
+
+  @Test
+  void windowedCountInOneKeyGivesTheSameRowsWindowsAndTimestamps() {
+    List<String> plain = appendCounts(false);
+    assertEquals(5 * 5, plain.size(), plain.toString());
+    assertEquals(plain, appendCounts(true));
+  }
+
+  @Test
+  void stateCoverageNamesWhatTheStoreHoldsAndWhatItCannot() {
+    Pipeline p = pipeline();
+    PCollection<String> words = p.apply(Create.timestamped(words()));
+    words.apply("Windowed", Window.<String>into(FixedWindows.of(Duration.standardSeconds(1)))
+            .triggering(AfterWatermark.pastEndOfWindow()).withAllowedLateness(Duration.ZERO).discardingFiredPanes())
+        .apply("CountPerWindow", Count.perElement());
+    words.apply("Running", Window.<String>into(new GlobalWindows()).triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(1)))
+            .accumulatingFiredPanes().withAllowedLateness(Duration.ZERO))
+        .apply("RunningCount", Count.perElement());
+    CombinerLifting.StateCoverage covered = CombinerLifting.stateCoverage(p);
+    assertEquals(List.of("CountPerWindow/Combine.perKey(Count)", "RunningCount/Combine.perKey(Count)"), covered.running());
+    assertTrue(covered.complete(), covered.other().toString());
+
+    words.apply("Keyed", WithKeys.of("k")).apply("Group", GroupByKey.create());
+    CombinerLifting.StateCoverage partly = CombinerLifting.stateCoverage(p);
+    assertEquals(List.of("'Group' groups by key (its state is the DirectRunner's)"), partly.other());
   }
 
   @Test
