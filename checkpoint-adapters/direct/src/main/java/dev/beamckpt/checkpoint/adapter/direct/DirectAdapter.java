@@ -14,11 +14,11 @@ import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.PipelineRunner;
 
 /**
- * The DirectRunner keeps state in memory. The running aggregates also keep it as versions in the
- * location's state store, one per committed batch: a restart loads the newest version and
- * replays, with sink output muted, only the batches committed after it. A pipeline with state
- * the store does not hold (a grouping, windowed aggregations, a DoFn's own state) recovers by
- * replaying the whole receive log.
+ * The DirectRunner keeps state in memory. The lifted aggregations (running counts, append-mode
+ * windows) also keep it as versions in the location's state store, one per committed batch: a
+ * restart loads the newest version and replays, with sink output muted, only the batches
+ * committed after it. A pipeline with state the store does not hold (a grouping, another
+ * trigger, a DoFn's own state) recovers by replaying the whole receive log.
  */
 public final class DirectAdapter implements CheckpointAdapter {
   @Override
