@@ -77,16 +77,31 @@ class SeedScenarioTest {
   /** The README's main job: standard input, availableNow, run twice. */
   @Test
   void standardInputWithAvailableNowContinuesAcrossRuns() throws Exception {
-    String location = "--checkpointLocation=" + tmp.resolve("demo");
-    Path input1 = Files.writeString(tmp.resolve("in1.txt"), "hello world hello spark\n");
-    QueryProcess first = QueryProcess.start(input1, WordCount.class, location, "--trigger=availableNow");
+    availableNowTwice("demo");
+  }
+
+  /**
+   * The same on Flink in-process: each run stops by itself, with a savepoint, once a completed
+   * checkpoint holds all of its input and that checkpoint's batch is written.
+   */
+  @Test
+  void standardInputWithAvailableNowContinuesAcrossRunsOnFlink() throws Exception {
+    availableNowTwice("demo-flink", "--runner=FlinkRunner");
+  }
+
+  private void availableNowTwice(String name, String... runnerArgs) throws Exception {
+    List<String> args = new ArrayList<>(List.of(runnerArgs));
+    args.addAll(List.of("--checkpointLocation=" + tmp.resolve(name), "--trigger=availableNow"));
+    String[] argv = args.toArray(String[]::new);
+    Path input1 = Files.writeString(tmp.resolve(name + "-in1.txt"), "hello world hello spark\n");
+    QueryProcess first = QueryProcess.start(input1, WordCount.class, argv);
     assertEquals(0, first.awaitExit(Duration.ofSeconds(90)), first.stderr());
     assertEquals(List.of(new QueryProcess.ConsoleBatch(1, List.of("hello=2", "spark=1", "world=1"))),
         QueryProcess.batches(first.stdout()));
     assertEquals("", first.stderr().strip(), "no log noise on a clean run");
 
-    Path input2 = Files.writeString(tmp.resolve("in2.txt"), "hello spark streaming\n");
-    QueryProcess second = QueryProcess.start(input2, WordCount.class, location, "--trigger=availableNow");
+    Path input2 = Files.writeString(tmp.resolve(name + "-in2.txt"), "hello spark streaming\n");
+    QueryProcess second = QueryProcess.start(input2, WordCount.class, argv);
     assertEquals(0, second.awaitExit(Duration.ofSeconds(90)), second.stderr());
     assertEquals(List.of(new QueryProcess.ConsoleBatch(2, List.of("hello=3", "spark=2", "streaming=1", "world=1"))),
         QueryProcess.batches(second.stdout()));

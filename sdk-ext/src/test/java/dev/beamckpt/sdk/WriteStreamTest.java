@@ -31,12 +31,12 @@ class WriteStreamTest {
   }
 
   @Test
-  void availableNowIsRefusedWhereTheRunnerBatchesByItself() {
+  void availableNowOnFlinkWithoutALocationIsRefused() {
     PCollection<KV<String, Long>> counts = words("--runner=FlinkRunner", "--trigger=availableNow")
         .apply(QueryWindowing.global(OutputMode.COMPLETE)).apply(Count.perElement());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> WriteStream.of(counts).queryName("counts").outputMode(OutputMode.COMPLETE).start());
-    assertTrue(e.getMessage().contains("--trigger=availableNow needs the Direct runner"), e.getMessage());
+    assertTrue(e.getMessage().contains("--trigger=availableNow on Flink needs a --checkpointLocation"), e.getMessage());
   }
 
   private static PCollection<String> words(String... args) {

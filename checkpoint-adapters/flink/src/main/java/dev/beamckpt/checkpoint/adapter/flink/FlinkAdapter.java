@@ -36,9 +36,9 @@ public final class FlinkAdapter implements CheckpointAdapter {
   /** The table lives in Flink state; a batch is what one checkpoint (every runner interval) holds, committed once it completed. */
   @Override
   public BatchSink applyResultSteps(QuerySpec spec, ResultSteps steps) {
-    if (spec.trigger().isAvailableNow()) {
-      throw new IllegalArgumentException("Query '" + spec.name() + "': --trigger=availableNow needs the Direct runner;"
-          + " on this runner the query runs until stopped. Use a processing-time trigger, e.g. --trigger=\"10 seconds\".");
+    if (spec.trigger().isAvailableNow() && spec.checkpointLocation() == null) {
+      throw new IllegalArgumentException("Query '" + spec.name() + "': --trigger=availableNow on Flink needs a"
+          + " --checkpointLocation: the query stops once a completed checkpoint covers all the input it found.");
     }
     steps.tableInRunnerState(spec.trigger().runnerInterval(), BatchCommitter.forQuery(spec));
     return null;

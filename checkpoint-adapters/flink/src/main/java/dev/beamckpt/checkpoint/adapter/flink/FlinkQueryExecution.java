@@ -11,6 +11,7 @@ import dev.beamckpt.checkpoint.execution.QueryStatus;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
+import dev.beamckpt.checkpoint.source.FinalizedOffsets;
 import dev.beamckpt.checkpoint.source.LoggedSource;
 import dev.beamckpt.checkpoint.source.LoggedSources;
 import dev.beamckpt.checkpoint.source.SourceChannel;
@@ -59,7 +60,12 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
   private volatile boolean abandoned;
   /** In-process, the driver owns the sources' receivers so a stop drains them before the JVM exits. */
   private final List<SourceChannel> channels = new ArrayList<>();
+  private final Map<String, SourceChannel> channelsById = new LinkedHashMap<>();
   private long reportedBatch;
+  /** availableNow: when a completed checkpoint was first seen to cover all the input (0: not yet). */
+  private long coveredSinceMs;
+  /** availableNow stops once every source has ended or been quiet this long. */
+  private static final long AVAILABLE_NOW_QUIET_MS = 2000;
   private JsonNode lastCheckpoint = MissingNode.getInstance();
 
   private FlinkQueryExecution(QuerySpec spec, CheckpointLocation location, String stateUri, FlinkRestorePoint restore,
@@ -91,6 +97,11 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         CombinerLifting.apply(spec.pipeline(), seed); // after openLocation took the query's fingerprint
       }
       FlinkJobSettings job = FlinkJobSettings.apply(spec, stateUri, restore, runId);
+      if (spec.trigger().isAvailableNow() && !job.local()) {
+        throw new IllegalArgumentException("Query '" + spec.name() + "': --trigger=availableNow on Flink runs in-process"
+            + " only (the query watches its sources' receivers, which on a cluster live in the TaskManagers). Leave"
+            + " --flinkMaster out, or use a processing-time trigger, e.g. --trigger=\"10 seconds\".");
+      }
       FlinkQueryExecution execution = new FlinkQueryExecution(spec, location, stateUri, restore, runId, job);
       execution.reportedBatch = location != null ? location.commits().latestBatchId().orElse(0L) : 0;
       if (execution.reportedBatch > 0) {
@@ -102,6 +113,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
           for (LoggedSource source : LoggedSources.in(spec.pipeline())) {
             SourceChannel channel = source.open(spec.pipeline().getOptions());
             execution.channels.add(channel);
+            execution.channelsById.put(source.sourceId(), channel);
             byId.put(source.sourceId(), channel);
           }
           execution.progress.channels(byId);
@@ -168,6 +180,11 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
             watchCheckpoints();
           }
           reportCommits();
+          if (spec.trigger().isAvailableNow() && availableInputDone()) {
+            LOG.info("Query '{}': every record available at the start is in a completed checkpoint and its batch"
+                + " delivered; stopping (availableNow)", spec.name());
+            endJob(); // not stop(): that waits for this thread to finish
+          }
         } catch (IOException e) {
           LOG.debug("Watching Flink job of query '{}': {}", spec.name(), e.getMessage());
         }
@@ -212,6 +229,38 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
             + " bytes)" : ""), true, false);
   }
 
+  /**
+   * availableNow: the sources have ended or gone quiet, a completed checkpoint holds every record
+   * they received (its reader's mark, finalized into the location, is at their end), and a
+   * checkpoint interval more passed for the batch that checkpoint released to be written. Every
+   * step finishes its bundle before the barrier, so what the source read before a checkpoint is in
+   * that checkpoint's batch. Then the query stops with a savepoint, as after Ctrl+C.
+   */
+  private boolean availableInputDone() throws IOException {
+    if (jobId == null || stopRequested || location == null) {
+      coveredSinceMs = 0;
+      return false;
+    }
+    for (SourceChannel channel : channels) {
+      if (!channel.endOfInput() && channel.quietMillis() < AVAILABLE_NOW_QUIET_MS) {
+        coveredSinceMs = 0;
+        return false;
+      }
+    }
+    for (Map.Entry<String, SourceChannel> channel : channelsById.entrySet()) {
+      long end = channel.getValue().snapshot().endOffset();
+      if (FinalizedOffsets.get(location.storage(), channel.getKey()).orElse(-1) < end) {
+        coveredSinceMs = 0;
+        return false;
+      }
+    }
+    long now = System.currentTimeMillis();
+    if (coveredSinceMs == 0) {
+      coveredSinceMs = now;
+    }
+    return now - coveredSinceMs >= 2 * spec.trigger().runnerInterval().toMillis();
+  }
+
   /** Turns the batches the job committed since the last look into progress. */
   private void reportCommits() throws IOException {
     if (location == null) {
@@ -237,6 +286,12 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
    */
   @Override
   public void stop() {
+    endJob();
+    awaitTerminated();
+  }
+
+  /** Stops the job, once, and waits a bounded time for it to end; the driver then finishes. */
+  private void endJob() {
     if (!stopRequested) {
       stopRequested = true;
       try {
@@ -254,7 +309,6 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         abandoned = true;
       }
     }
-    awaitTerminated();
   }
 
   private void stopJob() throws IOException, InterruptedException {
