@@ -103,6 +103,10 @@ class DirectStateVersionsTest {
     Map<String, Long> expected = Locations.wordCountsOfLines(sent);
     query.await("the sink to count all " + sent.size() + " lines sent", Duration.ofSeconds(90),
         () -> Files.isDirectory(output) && Locations.countsOf(Locations.fileSinkRows(output, false)).equals(expected));
+    // and the batch that showed them committed (its state version too): the kills land between batches
+    Path location = output.resolveSibling("ckpt");
+    query.await("no batch in flight", Duration.ofSeconds(30), () -> Locations.latest(location.resolve("commits"))
+        .equals(Locations.latest(location.resolve("offsets"))));
     assertEquals(expected, Locations.countsOf(Locations.fileSinkRows(output, false)), "each line counted once");
   }
 
