@@ -42,13 +42,12 @@ class DirectStateVersionsTest {
 
       QueryProcess first = QueryProcess.start(WordCount.class, args);
       List<String> lines = ZipfLines.generate(3_000, 300, 1.1, 11);
-      for (int i = 0; i < lines.size(); i += 60) { // about 12 s of input: some 50 batches
-        List<String> chunk = lines.subList(i, Math.min(lines.size(), i + 60));
-        server.sendAll(chunk);
-        sent.addAll(chunk);
-        Thread.sleep(250);
+      for (int i = 0; i < lines.size(); i += 75) { // 40 groups, each counted before the next: 40 batches or more
+        List<String> group = lines.subList(i, Math.min(lines.size(), i + 75));
+        server.sendAll(group);
+        sent.addAll(group);
+        awaitCounts(first, server, output, sent);
       }
-      awaitCounts(first, server, output, sent);
       // trimming follows the runner's finalized reads, which go on while the query idles
       first.await("the receive log trimmed below the oldest kept state version", Duration.ofSeconds(30),
           () -> Locations.receiveLog(location).get(0).offset() > 0);
