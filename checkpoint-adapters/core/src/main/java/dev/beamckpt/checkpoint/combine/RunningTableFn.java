@@ -1,9 +1,7 @@
 package dev.beamckpt.checkpoint.combine;
 
-import dev.beamckpt.checkpoint.CheckpointOptions;
 import dev.beamckpt.checkpoint.state.StateChanges;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
-import dev.beamckpt.checkpoint.storage.Storages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -11,7 +9,6 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderException;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -72,7 +69,7 @@ final class RunningTableFn<K, AccumT, OutputT> extends DoFn<KV<Integer, KV<K, Ac
   @FinishBundle
   public void finishBundle(FinishBundleContext context) throws IOException {
     if (stateOperator >= 0 && !changed.isEmpty()) {
-      StateChanges.write(location(context.getPipelineOptions()), stateOperator, encoded());
+      location = StateChanges.write(context.getPipelineOptions(), location, stateOperator, encoded());
     }
     changed.emit(context);
   }
@@ -88,12 +85,5 @@ final class RunningTableFn<K, AccumT, OutputT> extends DoFn<KV<Integer, KV<K, Ac
       }
     });
     return rows;
-  }
-
-  private CheckpointStorage location(PipelineOptions options) {
-    if (location == null) {
-      location = Storages.forLocation(options.as(CheckpointOptions.class).getCheckpointLocation(), options);
-    }
-    return location;
   }
 }

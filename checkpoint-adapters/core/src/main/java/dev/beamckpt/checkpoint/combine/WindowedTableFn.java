@@ -1,9 +1,7 @@
 package dev.beamckpt.checkpoint.combine;
 
-import dev.beamckpt.checkpoint.CheckpointOptions;
 import dev.beamckpt.checkpoint.state.StateChanges;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
-import dev.beamckpt.checkpoint.storage.Storages;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -11,7 +9,6 @@ import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -95,19 +92,12 @@ final class WindowedTableFn<K, AccumT, OutputT> extends DoFn<KV<Integer, KV<K, A
   @FinishBundle
   public void finishBundle(FinishBundleContext context) throws IOException {
     if (stateOperator >= 0 && !changes.isEmpty()) {
-      StateChanges.write(location(context.getPipelineOptions()), stateOperator, changes);
+      location = StateChanges.write(context.getPipelineOptions(), location, stateOperator, changes);
     }
     changes = new HashMap<>();
   }
 
   private ByteBuffer storedKey(BoundedWindow window, K key) throws CoderException {
     return ByteBuffer.wrap(CoderUtils.encodeToByteArray(storedKeyCoder, KV.of(window, key)));
-  }
-
-  private CheckpointStorage location(PipelineOptions options) {
-    if (location == null) {
-      location = Storages.forLocation(options.as(CheckpointOptions.class).getCheckpointLocation(), options);
-    }
-    return location;
   }
 }

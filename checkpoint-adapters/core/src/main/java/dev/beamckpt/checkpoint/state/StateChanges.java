@@ -1,10 +1,13 @@
 package dev.beamckpt.checkpoint.state;
 
+import dev.beamckpt.checkpoint.CheckpointOptions;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
+import dev.beamckpt.checkpoint.storage.Storages;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
  * The operator's side of a {@link StateStore}: what one bundle changed, written into the store's
@@ -13,6 +16,19 @@ import java.util.UUID;
  */
 public final class StateChanges {
   private StateChanges() {}
+
+  /**
+   * Writes {@code rows} for {@code operator} into the location the options name; {@code cached} is
+   * the caller's storage from an earlier call (resolving a location scans the class path), or null.
+   * Returns the storage to keep.
+   */
+  public static CheckpointStorage write(PipelineOptions options, CheckpointStorage cached, int operator,
+      Map<ByteBuffer, byte[]> rows) throws IOException {
+    CheckpointStorage location = cached != null ? cached
+        : Storages.forLocation(options.as(CheckpointOptions.class).getCheckpointLocation(), options);
+    write(location, operator, rows);
+    return location;
+  }
 
   public static void write(CheckpointStorage location, int operator, Map<ByteBuffer, byte[]> rows) throws IOException {
     // nanoTime with its sign bit flipped orders as an unsigned number: fixed-width hex sorts by it
