@@ -18,12 +18,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.function.BiFunction;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
 
@@ -37,9 +35,13 @@ import org.joda.time.Duration;
 final class QueryMain {
   private QueryMain() {}
 
-  static <K, V> void run(String[] args, String defaultName, OutputMode defaultMode, String keyColumn, String valueColumn,
-      Class<? extends QueryOptions> optionsType,
-      BiFunction<PCollection<String>, OutputMode, PCollection<KV<K, V>>> aggregation) {
+  /** The query's transforms over the lines read, up to the rows it writes. */
+  interface QueryBuilder {
+    WriteStream<?, ?> build(PCollection<String> lines, OutputMode mode);
+  }
+
+  static void run(String[] args, String defaultName, OutputMode defaultMode, Class<? extends QueryOptions> optionsType,
+      QueryBuilder builder) {
     LineServer stdinServer = null;
     StreamingQuery query;
     SignalStop signals = SignalStop.install();
@@ -70,8 +72,7 @@ final class QueryMain {
       PCollection<String> lines = pipeline.apply("ReadLines",
           SocketIO.read().withHost(options.getHost()).withPort(port).withWatermarkDelay(delay)
               .withReconnectAfterEndOfStream(stdinServer == null)); // standard input ends once
-      query = WriteStream.of(aggregation.apply(lines, mode))
-          .columns(keyColumn, valueColumn).outputMode(mode).sink(sink).start();
+      query = builder.build(lines, mode).outputMode(mode).sink(sink).start();
       if (options.getPrintProgress()) {
         startProgressPrinter(query);
       }

@@ -3,6 +3,7 @@ package dev.beamckpt.pipelines;
 import dev.beamckpt.checkpoint.execution.Intervals;
 import dev.beamckpt.sdk.OutputMode;
 import dev.beamckpt.sdk.QueryWindowing;
+import dev.beamckpt.sdk.WriteStream;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.transforms.Count;
@@ -39,8 +40,9 @@ public final class WindowedWordCount {
   }
 
   public static void main(String[] args) {
-    QueryMain.run(args, "windowed-wordcount", OutputMode.APPEND, "word", "count", Options.class,
-        (lines, mode) -> countWords(lines, mode, Duration.millis(Intervals.parse(
-            lines.getPipeline().getOptions().as(Options.class).getWindowDuration(), "--windowDuration").toMillis())));
+    QueryMain.run(args, "windowed-wordcount", OutputMode.APPEND, Options.class,
+        (lines, mode) -> WriteStream.of(countWords(lines, mode, Duration.millis(Intervals.parse(
+            lines.getPipeline().getOptions().as(Options.class).getWindowDuration(), "--windowDuration").toMillis())))
+            .columns("word", "count"));
   }
 }

@@ -2,6 +2,7 @@ package dev.beamckpt.pipelines;
 
 import dev.beamckpt.sdk.OutputMode;
 import dev.beamckpt.sdk.QueryWindowing;
+import dev.beamckpt.sdk.WriteStream;
 import java.util.Arrays;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.transforms.Count;
@@ -45,6 +46,7 @@ public final class WordCount {
   }
 
   public static void main(String[] args) {
-    QueryMain.run(args, "wordcount", OutputMode.COMPLETE, "word", "count", QueryOptions.class, WordCount::countWords);
+    QueryMain.run(args, "wordcount", OutputMode.COMPLETE, QueryOptions.class,
+        (lines, mode) -> WriteStream.of(countWords(lines, mode)).columns("word", "count"));
   }
 }

@@ -16,7 +16,11 @@ import dev.beamckpt.sdk.table.StatefulResultTable;
 import dev.beamckpt.sdk.table.TableBatchSink;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VoidCoder;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
@@ -36,7 +40,11 @@ import org.joda.time.Duration;
  *     .start();
  * }</pre>
  *
- * {@code --checkpointLocation}, {@code --trigger}, {@code --queryName} and {@code --outputMode}
+ * Rows that no aggregation produced (a filter, a projection) start with {@link #ofValues}: each
+ * element is one row, appended once to the batch that read it, as Spark writes a query without
+ * state.
+ *
+ * <p>{@code --checkpointLocation}, {@code --trigger}, {@code --queryName} and {@code --outputMode}
  * come from the pipeline's {@link StreamingQueryOptions}; values set here win.
  */
 public final class WriteStream<K, V> {
@@ -54,7 +62,33 @@ public final class WriteStream<K, V> {
     return new WriteStream<>(results);
   }
 
+  /**
+   * Each element of {@code rows} as a row of one column, {@code value} unless {@link #column}
+   * names it (Spark's socket source calls its column so).
+   */
+  public static <T> WriteStream<T, Void> ofValues(PCollection<T> rows) {
+    PCollection<KV<T, Void>> asRows = rows.apply("AsTableRows", ParDo.of(new AsRowFn<T>()))
+        .setCoder(KvCoder.of(rows.getCoder(), VoidCoder.of()));
+    WriteStream<T, Void> stream = new WriteStream<>(asRows);
+    stream.columns = List.of("value");
+    return stream;
+  }
+
+  /** The column's name for {@link #ofValues} rows. */
+  public WriteStream<K, V> column(String name) {
+    if (columns.size() != 1) {
+      throw new IllegalArgumentException("column(\"" + name + "\") names the one column of WriteStream.ofValues rows;"
+          + " an aggregation's rows have two: use columns(key, value).");
+    }
+    this.columns = List.of(name);
+    return this;
+  }
+
   public WriteStream<K, V> columns(String keyColumn, String valueColumn) {
+    if (columns.size() != 2) {
+      throw new IllegalArgumentException("columns(\"" + keyColumn + "\", \"" + valueColumn + "\") names an"
+          + " aggregation's key and value; WriteStream.ofValues rows have one column: use column(name).");
+    }
     this.columns = List.of(keyColumn, valueColumn);
     return this;
   }
@@ -84,7 +118,11 @@ public final class WriteStream<K, V> {
     OutputMode mode = outputMode != null ? outputMode : outputModeOf(options, OutputMode.APPEND);
     String name = queryName != null ? queryName : options.getQueryName() != null ? options.getQueryName() : "query";
     Trigger trigger = Trigger.parse(options.getTrigger());
-    validate(name, mode, results.getWindowingStrategy());
+    Optional<String> aggregation = Aggregations.upstreamOf(results);
+    validate(name, mode, results.getWindowingStrategy(), aggregation);
+    if (aggregation.isEmpty() && mode == OutputMode.UPDATE) {
+      mode = OutputMode.APPEND; // Spark: without an aggregation, update mode is append mode
+    }
 
     CheckpointAdapter adapter = CheckpointAdapters.forOptions(options);
     QuerySpec query = new QuerySpec(results.getPipeline(), name, options.getCheckpointLocation(),
@@ -133,7 +171,24 @@ public final class WriteStream<K, V> {
     }
   }
 
-  private static void validate(String name, OutputMode mode, WindowingStrategy<?, ?> strategy) {
+  /** A value as a row: the value in the key column, no value column. */
+  private static final class AsRowFn<T> extends DoFn<T, KV<T, Void>> {
+    @ProcessElement
+    public void process(@Element T value, OutputReceiver<KV<T, Void>> out) {
+      out.output(KV.of(value, null));
+    }
+  }
+
+  private static void validate(String name, OutputMode mode, WindowingStrategy<?, ?> strategy,
+      Optional<String> aggregation) {
+    if (aggregation.isEmpty()) {
+      if (mode == OutputMode.COMPLETE) {
+        throw new IllegalArgumentException("Complete output mode not supported when there are no streaming aggregations:"
+            + " query '" + name + "' has no aggregation, so it has no result table to show whole."
+            + " Use --outputMode=append (each row once, in the batch that read it).");
+      }
+      return;
+    }
     boolean global = strategy.getWindowFn() instanceof GlobalWindows;
     if (mode == OutputMode.APPEND && global) {
       throw new IllegalArgumentException("Append output mode not supported when there are streaming aggregations"

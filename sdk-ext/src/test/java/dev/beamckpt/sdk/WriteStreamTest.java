@@ -7,8 +7,11 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Filter;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.jupiter.api.Test;
 
 class WriteStreamTest {
@@ -37,6 +40,33 @@ class WriteStreamTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> WriteStream.of(counts).queryName("counts").outputMode(OutputMode.COMPLETE).start());
     assertTrue(e.getMessage().contains("--trigger=availableNow on Flink needs a --checkpointLocation"), e.getMessage());
+  }
+
+  @Test
+  void rowsWithoutAnAggregationRefuseOnlyCompleteMode() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> WriteStream.ofValues(words()).queryName("lines").outputMode(OutputMode.COMPLETE).start());
+    assertTrue(e.getMessage().startsWith("Complete output mode not supported when there are no streaming aggregations"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("--outputMode=append"), e.getMessage());
+  }
+
+  @Test
+  void anAggregationIsFoundUpstreamThroughOtherSteps() {
+    PCollection<String> lines = words();
+    assertTrue(Aggregations.upstreamOf(lines.apply(Filter.by((String w) -> !w.isEmpty()))).isEmpty());
+    PCollection<KV<String, Long>> counts = lines.apply(Count.perElement());
+    PCollection<String> described = counts.apply(MapElements.into(TypeDescriptors.strings()).via(kv -> kv.getKey()));
+    assertTrue(Aggregations.upstreamOf(described).orElseThrow().contains("Count.PerElement"),
+        Aggregations.upstreamOf(described).toString());
+  }
+
+  @Test
+  void oneColumnNamesAreForValuesAndTwoForAggregations() {
+    assertThrows(IllegalArgumentException.class, () -> WriteStream.ofValues(words()).columns("a", "b"));
+    PCollection<KV<String, Long>> counts = words().apply(Count.perElement());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WriteStream.of(counts).column("a"));
+    assertTrue(e.getMessage().contains("use columns(key, value)"), e.getMessage());
   }
 
   private static PCollection<String> words(String... args) {

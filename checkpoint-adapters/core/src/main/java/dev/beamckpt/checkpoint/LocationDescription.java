@@ -2,6 +2,7 @@ package dev.beamckpt.checkpoint;
 
 import dev.beamckpt.checkpoint.adapter.CheckpointAdapter;
 import dev.beamckpt.checkpoint.adapter.CheckpointAdapters;
+import dev.beamckpt.checkpoint.fingerprint.PipelineFingerprint;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.QueryMetadata;
@@ -138,6 +139,11 @@ public final class LocationDescription {
   public record Line(String label, String value, List<String> details) {}
 
   private static void describeState(StringBuilder sb, CheckpointLocation loc) throws IOException {
+    if (!PipelineFingerprint.keepsState(loc.metadata().statefulSteps())) {
+      line(sb, "State", "none: the query has no aggregation, grouping or stateful step; a restart restores no state"
+          + " and resumes after the last committed batch's offsets");
+      return;
+    }
     boolean described = false;
     for (CheckpointAdapter adapter : CheckpointAdapters.all()) {
       for (Line l : adapter.describeState(loc)) {

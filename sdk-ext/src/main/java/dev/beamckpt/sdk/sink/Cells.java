@@ -4,6 +4,8 @@ import dev.beamckpt.sdk.table.TableRow;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +24,20 @@ final class Cells {
       window.put("end", Instant.ofEpochMilli(row.windowEndMs()).toString());
       cells.put("window", window);
     }
-    cells.put(columns.get(0), row.key());
-    cells.put(columns.get(1), row.value());
+    List<Object> values = values(row, columns);
+    for (int i = 0; i < columns.size(); i++) {
+      cells.put(columns.get(i), values.get(i));
+    }
     return cells;
+  }
+
+  /**
+   * The row's values in column order: an aggregation's key and value, or the one value of a row
+   * no aggregation produced (WriteStream.ofValues).
+   */
+  static List<Object> values(TableRow row, List<String> columns) {
+    return columns.size() == 1 ? Collections.singletonList(row.key())
+        : Arrays.asList(row.key(), row.value());
   }
 
   /** Spark's console rendering of a window struct: {start, end} in local time. */

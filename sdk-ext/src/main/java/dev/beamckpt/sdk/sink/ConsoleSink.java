@@ -61,8 +61,7 @@ public final class ConsoleSink implements Sink {
       if (windowed) {
         line.add(cell(Cells.window(row)));
       }
-      line.add(cell(String.valueOf(row.key())));
-      line.add(cell(String.valueOf(row.value())));
+      Cells.values(row, columns).forEach(v -> line.add(cell(String.valueOf(v))));
       cells.add(line);
     }
     sb.append(table(header, cells, truncate));

@@ -105,7 +105,9 @@ public final class FileSink implements Sink {
         r.put("window_start", row.windowStartMs());
         r.put("window_end", row.windowEndMs());
         r.put(columns.get(0), String.valueOf(row.key()));
-        r.put(columns.get(1), avroValue(schema.getField(columns.get(1)).schema().getType(), row.value()));
+        if (columns.size() > 1) {
+          r.put(columns.get(1), avroValue(schema.getField(columns.get(1)).schema().getType(), row.value()));
+        }
         writer.append(r);
       }
     }
@@ -122,6 +124,9 @@ public final class FileSink implements Sink {
   static Schema avroSchema(List<String> columns, Object sampleValue) {
     SchemaBuilder.FieldAssembler<Schema> f = SchemaBuilder.record("ResultRow").namespace("dev.beamckpt").fields()
         .optionalLong("window_start").optionalLong("window_end").requiredString(columns.get(0));
+    if (columns.size() == 1) {
+      return f.endRecord();
+    }
     if (sampleValue instanceof Long || sampleValue instanceof Integer) {
       return f.requiredLong(columns.get(1)).endRecord();
     }

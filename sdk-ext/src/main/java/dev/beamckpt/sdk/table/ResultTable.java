@@ -81,7 +81,9 @@ public final class ResultTable {
   /** The batch's output in this table's mode, in display order; starts the next batch. */
   public synchronized List<TableRow> drainBatch() {
     List<TableRow> out = ResultFold.drain(mode, state);
-    out.sort(TableRow.DISPLAY_ORDER);
+    if (mode != OutputMode.APPEND || out.stream().anyMatch(TableRow::windowed)) {
+      out.sort(TableRow.DISPLAY_ORDER); // rows no aggregation produced keep the order they were read in
+    }
     return out;
   }
 

@@ -34,6 +34,22 @@ class FileSinkTest {
   }
 
   @Test
+  void rowsOfOneColumnKeepTheirOrderInJsonAndAvro() throws IOException {
+    List<TableRow> lines = List.of(new TableRow(null, null, "zeta error", null), new TableRow(null, null, "alpha error", null));
+    FileSink.json(dir).addBatch(1, OutputMode.APPEND, List.of("line"), lines);
+    assertEquals(List.of("{\"line\":\"zeta error\"}", "{\"line\":\"alpha error\"}"),
+        Files.readAllLines(dir.resolve("part-00001.jsonl")));
+    FileSink avro = FileSink.avro(dir);
+    avro.addBatch(1, OutputMode.APPEND, List.of("line"), lines);
+    List<String> read = new ArrayList<>();
+    try (DataFileReader<GenericRecord> r = new DataFileReader<>(avro.fileOf(1).toFile(), new GenericDatumReader<>())) {
+      assertEquals(3, r.getSchema().getFields().size(), r.getSchema().toString());
+      r.forEach(rec -> read.add(rec.get("line").toString()));
+    }
+    assertEquals(List.of("zeta error", "alpha error"), read);
+  }
+
+  @Test
   void windowedRowsCarryTheirWindow() throws IOException {
     FileSink.json(dir).addBatch(1, OutputMode.APPEND, COLUMNS, List.of(new TableRow(0L, 2_000L, "hello", 1L)));
     assertEquals(List.of("{\"window\":{\"start\":\"1970-01-01T00:00:00Z\",\"end\":\"1970-01-01T00:00:02Z\"},\"word\":\"hello\",\"count\":1}"),

@@ -39,6 +39,14 @@ public final class PipelineFingerprint {
     this.hash = hashOf(steps);
   }
 
+  /** How a source's step begins; every other step keeps state. */
+  private static final String SOURCE = "source ";
+
+  /** Whether a query with these steps keeps state, or only reads sources (a filter, a projection). */
+  public static boolean keepsState(List<String> steps) {
+    return steps.stream().anyMatch(step -> !step.startsWith(SOURCE));
+  }
+
   public static PipelineFingerprint of(List<String> steps) {
     return new PipelineFingerprint(steps);
   }
@@ -62,11 +70,11 @@ public final class PipelineFingerprint {
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
             if (t instanceof Read.Unbounded<?> read) {
-              steps.add("source " + sourceName(read.getSource()));
+              steps.add(SOURCE + sourceName(read.getSource()));
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
             if (t instanceof Read.Bounded<?> read) {
-              steps.add("source " + read.getSource().getClass().getName());
+              steps.add(SOURCE + read.getSource().getClass().getName());
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
             return CompositeBehavior.ENTER_TRANSFORM;
@@ -78,7 +86,7 @@ public final class PipelineFingerprint {
             if (t instanceof GroupByKey<?, ?>) {
               steps.add("GroupByKey on " + input(node));
             } else if (t instanceof Read.Unbounded<?> read) {
-              steps.add("source " + sourceName(read.getSource()));
+              steps.add(SOURCE + sourceName(read.getSource()));
             } else if (t instanceof ParDo.MultiOutput<?, ?> parDo) {
               DoFn<?, ?> fn = parDo.getFn();
               DoFnSignature sig = DoFnSignatures.getSignature(fn.getClass());

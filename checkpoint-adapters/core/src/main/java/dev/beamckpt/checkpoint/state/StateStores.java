@@ -76,6 +76,11 @@ public final class StateStores {
     return version;
   }
 
+  /** How many operators keep state here (0: the query keeps none). */
+  public int operators() {
+    return stores.size();
+  }
+
   /** Where the loaded version ends in the receive logs, when known from the state files. */
   public Optional<OffsetSeq> offsets() {
     return offsets;

@@ -6,6 +6,7 @@ import dev.beamckpt.checkpoint.RecoveryPlan;
 import dev.beamckpt.checkpoint.adapter.CheckpointAdapter;
 import dev.beamckpt.checkpoint.execution.QueryExecution;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
+import dev.beamckpt.checkpoint.fingerprint.PipelineFingerprint;
 import dev.beamckpt.checkpoint.state.StateStores;
 import java.io.IOException;
 import java.util.List;
@@ -43,6 +44,10 @@ public final class DirectAdapter implements CheckpointAdapter {
 
   @Override
   public Optional<String> resumeNote(CheckpointLocation location, RecoveryPlan plan) throws IOException {
+    if (!PipelineFingerprint.keepsState(location.metadata().statefulSteps())) {
+      return Optional.of("on the DirectRunner the next run " + plan.pending().map(p -> "re-runs planned batch "
+          + p.getKey() + " and ").orElse("") + "continues at batch " + plan.nextBatchId() + ", nothing to replay");
+    }
     int operators = StateStores.operatorsIn(location.storage());
     long restored = operators == 0 ? 0
         : StateStores.load(location.storage(), operators, plan.lastCommitted(), w -> {}).version();

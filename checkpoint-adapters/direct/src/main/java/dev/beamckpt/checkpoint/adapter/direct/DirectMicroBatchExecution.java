@@ -96,7 +96,8 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
           // the log below the oldest retained state version is never replayed again
           CheckpointOptions checkpoint = spec.pipeline().getOptions().as(CheckpointOptions.class);
           if (!checkpoint.getKeepReceiveLog()) {
-            checkpoint.setReceiveLogRetention(StateVersionRetention.Provider.NAME);
+            checkpoint.setReceiveLogRetention(state.operators() == 0 ? StateVersionRetention.StatelessProvider.NAME
+                : StateVersionRetention.Provider.NAME);
           }
         }
       }
@@ -169,7 +170,7 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
 
   private void launch() throws IOException {
     if (location != null) {
-      String restored = state != null && state.version() > 0 ? "state version " + state.version() + " in "
+      String restored = state != null && state.version() > 0 && state.operators() > 0 ? "state version " + state.version() + " in "
           + CheckpointLocation.STATE + "/" : recovery.lastCommitted() > 0 ? "commits/" + recovery.lastCommitted() : null;
       location.runs().append(new RunInfo(runId(), "DirectRunner", System.currentTimeMillis(),
           LocalStorage.processDescription(), recovery.lastCommitted() > 0 ? recovery.lastCommitted() : -1, restored, null));
