@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
@@ -140,21 +141,29 @@ final class QueryProcess implements AutoCloseable {
 
   /** SIGTERM: the query stops gracefully and exits 0, with nothing on stderr but the line saying it stops. */
   void stopGracefully(Duration timeout) throws Exception {
-    process.destroy();
+    signal("TERM");
     assertStoppedCleanly(timeout);
   }
 
   /** SIGTERM; returns the exit code, whatever the query printed before. */
-  int terminate(Duration timeout) throws InterruptedException {
-    process.destroy();
+  int terminate(Duration timeout) throws Exception {
+    signal("TERM");
     return awaitExit(timeout);
   }
 
   /** Ctrl+C: SIGINT, as a terminal sends it. */
   void interrupt() throws Exception {
-    // perl (as for starting the query): Java cannot send SIGINT, and `kill` is not on every machine.
-    if (new ProcessBuilder("perl", "-e", "kill('INT', " + process.pid() + ") or die $!").start().waitFor() != 0) {
-      throw new AssertionError("sending SIGINT to " + process.pid() + " failed");
+    signal("INT");
+  }
+
+  /**
+   * Sends a signal with perl (as for starting the query): Java cannot send SIGINT, `kill` is not on
+   * every machine, and Process.destroy() also closes our ends of the query's output pipes, so what
+   * it prints while stopping would be lost.
+   */
+  private void signal(String name) throws Exception {
+    if (new ProcessBuilder("perl", "-e", "kill('" + name + "', " + process.pid() + ") or die $!").start().waitFor() != 0) {
+      throw new AssertionError("sending SIG" + name + " to " + process.pid() + " failed");
     }
   }
 
@@ -209,5 +218,15 @@ final class QueryProcess implements AutoCloseable {
     return batches;
   }
 
-  record ConsoleBatch(long id, List<String> rows) {}
+  record ConsoleBatch(long id, List<String> rows) {
+    /** A word count's rows as counts by word. */
+    Map<String, Long> counts() {
+      Map<String, Long> counts = new java.util.HashMap<>();
+      for (String row : rows) {
+        int eq = row.lastIndexOf('=');
+        counts.put(row.substring(0, eq), Long.parseLong(row.substring(eq + 1)));
+      }
+      return counts;
+    }
+  }
 }

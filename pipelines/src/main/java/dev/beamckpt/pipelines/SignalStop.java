@@ -1,8 +1,9 @@
 package dev.beamckpt.pipelines;
 
 import dev.beamckpt.sdk.StreamingQuery;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -15,7 +16,7 @@ import sun.misc.SignalHandler;
  * still stops the query.
  */
 final class SignalStop {
-  private final AtomicReference<StreamingQuery> query = new AtomicReference<>();
+  private final List<StreamingQuery> queries = new CopyOnWriteArrayList<>();
   private final AtomicBoolean requested = new AtomicBoolean();
 
   /** Handles SIGINT and SIGTERM from now on. */
@@ -32,9 +33,9 @@ final class SignalStop {
     return stop;
   }
 
-  /** The query exists: a signal that came while it started stops it now. */
+  /** A query exists: a signal that came while it started stops it now. An application may start several. */
   void started(StreamingQuery started) {
-    query.set(started);
+    queries.add(started);
     Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "stop-query-at-exit"));
     if (requested.get()) {
       stopInBackground(started);
@@ -43,12 +44,11 @@ final class SignalStop {
 
   private void onSignal(Signal signal) {
     if (requested.compareAndSet(false, true)) {
-      StreamingQuery q = query.get();
-      System.err.println("Stopping query" + (q == null ? "" : " '" + q.name() + "'")
+      List<StreamingQuery> started = List.copyOf(queries);
+      String names = String.join(", ", started.stream().map(q -> "'" + q.name() + "'").toList());
+      System.err.println("Stopping " + (started.size() > 1 ? "queries " : "query ") + names
           + "... (press Ctrl+C again to exit at once)");
-      if (q != null) {
-        stopInBackground(q);
-      }
+      started.forEach(SignalStop::stopInBackground);
     } else {
       System.err.println("Exiting at once; a batch in flight runs again on the next start.");
       Runtime.getRuntime().halt(128 + signal.getNumber());

@@ -3,6 +3,8 @@ package dev.beamckpt.pipelines;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beamckpt.checkpoint.execution.QueryProgress;
@@ -10,9 +12,14 @@ import dev.beamckpt.io.socket.LineServer;
 import dev.beamckpt.io.socket.SocketIO;
 import dev.beamckpt.sdk.OutputMode;
 import dev.beamckpt.sdk.StreamingQuery;
+import dev.beamckpt.sdk.StreamingQueryException;
+import dev.beamckpt.sdk.StreamingQueryManager;
 import dev.beamckpt.sdk.StreamingQueryOptions;
 import dev.beamckpt.sdk.WriteStream;
 import dev.beamckpt.sdk.sink.MemorySink;
+import dev.beamckpt.sdk.sink.Sink;
+import dev.beamckpt.sdk.table.TableRow;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,17 +88,65 @@ class StreamingQueryTest {
     }
   }
 
+  @Test
+  void aManagerListsItsQueriesAndReportsTheOneThatFailedWhileTheOtherGoesOn() throws Exception {
+    StreamingQueryManager manager = new StreamingQueryManager();
+    try (LineServer in1 = LineServer.start(0); LineServer in2 = LineServer.start(0)) {
+      StreamingQuery healthy = start(in1, tmp.resolve("query1"), "query1", MemorySink.named("query1"), manager);
+      StreamingQuery failing = start(in2, tmp.resolve("query2"), "query2", new FailingSink(), manager);
+      assertEquals(List.of(healthy, failing), manager.active());
+      assertEquals(failing, manager.get(failing.id()));
+      IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+          () -> start(in1, tmp.resolve("other"), "query1", MemorySink.named("other"), manager));
+      assertTrue(twice.getMessage().contains("Cannot start query with name 'query1'"), twice.getMessage());
+      assertFalse(manager.awaitAnyTermination(200), "nothing ended yet");
+
+      in2.send("fails");
+      StreamingQueryException e = assertThrows(StreamingQueryException.class, manager::awaitAnyTermination);
+      assertEquals("query2", e.queryName());
+      assertTrue(e.getMessage().contains("the sink is gone"), e.getMessage());
+      assertThrows(StreamingQueryException.class, () -> manager.awaitAnyTermination(0), "until reset, it stays reported");
+      manager.resetTerminated();
+      assertEquals(List.of(healthy), manager.active());
+      assertNull(manager.get(failing.id()));
+
+      in1.send("still counting");
+      eventually(() -> counts("query1").equals(Map.of("still", 1L, "counting", 1L)));
+      healthy.stop();
+      assertTrue(manager.awaitAnyTermination(30_000), "a stop is a termination too, without an exception");
+      assertTrue(manager.active().isEmpty());
+    }
+  }
+
+  /** A sink whose storage is gone: every batch fails. */
+  private static final class FailingSink implements Sink {
+    @Override
+    public String description() {
+      return "FailingSink";
+    }
+
+    @Override
+    public void addBatch(long batchId, OutputMode mode, List<String> columns, List<TableRow> rows) throws IOException {
+      throw new IOException("the sink is gone");
+    }
+  }
+
   private StreamingQuery start(LineServer server, Path location, String name) throws Exception {
+    MemorySink.clear(name);
+    return start(server, location, name, MemorySink.named(name), StreamingQueryManager.get());
+  }
+
+  private StreamingQuery start(LineServer server, Path location, String name, Sink sink, StreamingQueryManager manager)
+      throws Exception {
     List<String> args = new ArrayList<>(List.of("--trigger=100 ms", "--queryName=" + name));
     if (location != null) {
       args.add("--checkpointLocation=" + location);
     }
     StreamingQueryOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(StreamingQueryOptions.class);
-    MemorySink.clear(name);
     Pipeline p = Pipeline.create(options);
     StreamingQuery query = WriteStream.of(WordCount.countWords(
             p.apply(SocketIO.read().withHost("localhost").withPort(server.port())), OutputMode.COMPLETE))
-        .columns("word", "count").outputMode(OutputMode.COMPLETE).sink(MemorySink.named(name)).start();
+        .columns("word", "count").outputMode(OutputMode.COMPLETE).sink(sink).manager(manager).start();
     started.add(query);
     return query;
   }

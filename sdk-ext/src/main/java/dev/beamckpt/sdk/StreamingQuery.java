@@ -80,6 +80,10 @@ public final class StreamingQuery {
     return execution.exception().map(t -> new StreamingQueryException(name(), t));
   }
 
+  void whenTerminated(Runnable action) {
+    execution.whenTerminated(action);
+  }
+
   private void throwIfFailed() {
     Optional<StreamingQueryException> e = exception();
     if (e.isPresent()) {

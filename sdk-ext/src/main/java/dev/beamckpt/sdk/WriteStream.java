@@ -53,6 +53,8 @@ public final class WriteStream<K, V> {
   private OutputMode outputMode;
   private Sink sink = ConsoleSink.create();
   private String queryName;
+  private String checkpointLocation;
+  private StreamingQueryManager manager = StreamingQueryManager.get();
 
   private WriteStream(PCollection<KV<K, V>> results) {
     this.results = results;
@@ -108,6 +110,18 @@ public final class WriteStream<K, V> {
     return this;
   }
 
+  /** Where the query keeps its checkpoint (Spark's {@code option("checkpointLocation", ...)}); wins over the option. */
+  public WriteStream<K, V> checkpointLocation(String location) {
+    this.checkpointLocation = location;
+    return this;
+  }
+
+  /** The manager the started query joins; {@link StreamingQueryManager#get()} unless set. */
+  public WriteStream<K, V> manager(StreamingQueryManager manager) {
+    this.manager = manager;
+    return this;
+  }
+
   /** The output mode this query will run with: set here, else --outputMode, else append (Spark's default). */
   public static OutputMode outputModeOf(StreamingQueryOptions options, OutputMode fallback) {
     return options.getOutputMode() != null ? OutputMode.parse(options.getOutputMode()) : fallback;
@@ -118,6 +132,10 @@ public final class WriteStream<K, V> {
     OutputMode mode = outputMode != null ? outputMode : outputModeOf(options, OutputMode.APPEND);
     String name = queryName != null ? queryName : options.getQueryName() != null ? options.getQueryName() : "query";
     Trigger trigger = Trigger.parse(options.getTrigger());
+    if (checkpointLocation != null) {
+      options.setCheckpointLocation(checkpointLocation); // the pipeline's steps find the location in its options
+    }
+    manager.refuseActiveName(name);
     Optional<String> aggregation = Aggregations.upstreamOf(results);
     validate(name, mode, results.getWindowingStrategy(), aggregation);
     if (aggregation.isEmpty() && mode == OutputMode.UPDATE) {
@@ -130,7 +148,9 @@ public final class WriteStream<K, V> {
     Steps steps = new Steps(name, mode);
     QuerySpec spec = query.withSink(adapter.applyResultSteps(query, steps));
     try {
-      return new StreamingQuery(adapter.start(spec));
+      StreamingQuery started = new StreamingQuery(adapter.start(spec));
+      manager.register(started);
+      return started;
     } catch (IOException | RuntimeException e) {
       steps.discard();
       throw e;

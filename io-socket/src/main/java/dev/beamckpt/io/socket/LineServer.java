@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -219,17 +220,24 @@ public final class LineServer implements AutoCloseable {
   /** Queues every line of {@code in} on a background thread, then ends the input. */
   public void pipe(BufferedReader in) {
     Thread t = new Thread(() -> {
-      try {
-        String line;
-        while ((line = in.readLine()) != null) {
-          send(line);
-        }
-      } catch (IOException e) {
-        LOG.warn("Reading input: {}", e.getMessage());
-      }
+      copy(in, List.of(this));
       endInput();
     }, "line-server-input");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** Queues every line of {@code in} on each of {@code servers} until it ends (or fails, which is logged). */
+  public static void copy(BufferedReader in, List<LineServer> servers) {
+    try {
+      String line;
+      while ((line = in.readLine()) != null) {
+        for (LineServer server : servers) {
+          server.send(line);
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("Reading input: {}", e.getMessage());
+    }
   }
 }

@@ -4,6 +4,7 @@ import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.source.LoggedSources;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ public abstract class AbstractQueryExecution implements QueryExecution {
   private final String id;
   private final String runId;
   private final CountDownLatch terminated = new CountDownLatch(1);
+  private final List<Runnable> onTermination = new ArrayList<>();
 
   /** @param location the query's location (its id is the query's), or null */
   protected AbstractQueryExecution(QuerySpec spec, CheckpointLocation location, String runId, QueryStatus initial) {
@@ -41,9 +43,34 @@ public abstract class AbstractQueryExecution implements QueryExecution {
     this.progress = new ProgressReporter(id, runId, spec.name(), descriptions);
   }
 
-  /** The query has ended: stop() and awaitTermination() return. */
+  /** The query has ended: stop() and awaitTermination() return, and the termination actions run. */
   protected final void markTerminated() {
-    terminated.countDown();
+    List<Runnable> actions;
+    synchronized (onTermination) {
+      terminated.countDown();
+      actions = List.copyOf(onTermination);
+      onTermination.clear();
+    }
+    actions.forEach(AbstractQueryExecution::runQuietly);
+  }
+
+  @Override
+  public void whenTerminated(Runnable action) {
+    synchronized (onTermination) {
+      if (terminated.getCount() > 0) {
+        onTermination.add(action);
+        return;
+      }
+    }
+    runQuietly(action);
+  }
+
+  private static void runQuietly(Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      LOG.warn("An action on the query's termination failed", e);
+    }
   }
 
   /**

@@ -27,4 +27,7 @@ public interface QueryExecution {
   boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException;
 
   Optional<Throwable> exception();
+
+  /** Runs {@code action} once the query has terminated, on the thread that ended it (at once if it has). */
+  void whenTerminated(Runnable action);
 }
