@@ -3,16 +3,34 @@ package dev.beamckpt.sdk;
 import dev.beamckpt.checkpoint.execution.QueryExecution;
 import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.checkpoint.execution.QueryStatus;
+import dev.beamckpt.checkpoint.storage.Storages;
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.options.PipelineOptions;
 
 /** A running streaming query (Spark's StreamingQuery), as returned by {@link WriteStream#start()}. */
 public final class StreamingQuery {
   private final QueryExecution execution;
+  private final String checkpointLocation;
+  private final PipelineOptions options;
 
-  StreamingQuery(QueryExecution execution) {
+  /** @param options how to reach the location's storage (endpoints, credentials) */
+  StreamingQuery(QueryExecution execution, String checkpointLocation, PipelineOptions options) {
     this.execution = execution;
+    this.checkpointLocation = checkpointLocation;
+    this.options = options;
+  }
+
+  /** Where the query keeps its checkpoint, or null when it has none. */
+  public String checkpointLocation() {
+    return checkpointLocation;
+  }
+
+  /** The bytes the checkpoint occupies (every file under the location); 0 without a location. */
+  public long checkpointBytes() throws IOException {
+    return checkpointLocation == null ? 0 : Storages.forLocation(checkpointLocation, options).sizeOf("");
   }
 
   /** Stable across restarts from the same checkpoint location. */

@@ -1,5 +1,7 @@
 package dev.beamckpt.sdk;
 
+import dev.beamckpt.sdk.ui.QueryUi;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +24,9 @@ public final class StreamingQueryManager {
 
   /** Active queries by id, in the order they started. */
   private final Map<String, StreamingQuery> active = new LinkedHashMap<>();
+  /** Every query started here, for the monitoring page: a stopped or failed one stays on it. */
+  private final List<StreamingQuery> started = new ArrayList<>();
+  private QueryUi ui;
   /** Whether a query terminated since this manager was made or last reset, and the last failure among them. */
   private boolean anyTerminated;
   private StreamingQueryException lastFailure;
@@ -95,10 +100,28 @@ public final class StreamingQueryManager {
     }
   }
 
+  /**
+   * Serves the monitoring page of this manager's queries on {@code port} (0: a free one), once: a
+   * later call returns the page already served. Prints its address to standard error.
+   */
+  public synchronized QueryUi serveUi(int port) throws IOException {
+    if (ui == null) {
+      ui = QueryUi.start(port, this::startedQueries);
+      System.err.println("Streaming query UI: " + ui.url() + " (JSON: " + ui.url() + "api/v1/queries, Prometheus: "
+          + ui.url() + "metrics)");
+    }
+    return ui;
+  }
+
+  private synchronized List<StreamingQuery> startedQueries() {
+    return new ArrayList<>(started);
+  }
+
   /** A query started: it is active until it terminates. */
   void register(StreamingQuery query) {
     synchronized (this) {
       active.put(query.id(), query);
+      started.add(query);
     }
     query.whenTerminated(() -> terminated(query));
   }

@@ -21,4 +21,11 @@ public interface StreamingQueryOptions extends CheckpointOptions {
   String getQueryName();
 
   void setQueryName(String value);
+
+  @Description("Serve the monitoring page of this process's queries on this loopback port (0: a free one): rates,"
+      + " batch durations, state, watermark, offsets and charts at /, recentProgress as JSON at /api/v1/queries,"
+      + " Prometheus metrics at /metrics. Off unless given.")
+  Integer getUiPort();
+
+  void setUiPort(Integer value);
 }

@@ -141,6 +141,9 @@ public final class WriteStream<K, V> {
     if (aggregation.isEmpty() && mode == OutputMode.UPDATE) {
       mode = OutputMode.APPEND; // Spark: without an aggregation, update mode is append mode
     }
+    if (options.getUiPort() != null) {
+      manager.serveUi(options.getUiPort()); // before the query starts: a taken port stops nothing running
+    }
 
     CheckpointAdapter adapter = CheckpointAdapters.forOptions(options);
     QuerySpec query = new QuerySpec(results.getPipeline(), name, options.getCheckpointLocation(),
@@ -148,7 +151,7 @@ public final class WriteStream<K, V> {
     Steps steps = new Steps(name, mode);
     QuerySpec spec = query.withSink(adapter.applyResultSteps(query, steps));
     try {
-      StreamingQuery started = new StreamingQuery(adapter.start(spec));
+      StreamingQuery started = new StreamingQuery(adapter.start(spec), options.getCheckpointLocation(), options);
       manager.register(started);
       return started;
     } catch (IOException | RuntimeException e) {

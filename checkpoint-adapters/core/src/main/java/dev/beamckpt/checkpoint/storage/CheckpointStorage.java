@@ -67,6 +67,29 @@ public interface CheckpointStorage {
   long length(String path) throws IOException;
 
   /**
+   * The bytes of every file under {@code dir} ("" for the whole location): what the checkpoint
+   * occupies. One listing per directory and one size per file, so callers on an object store ask
+   * seldom. A file removed while it is counted (a purge) counts as nothing.
+   */
+  default long sizeOf(String dir) throws IOException {
+    long bytes = 0;
+    for (String name : list(dir)) {
+      String path = dir.isEmpty() ? name : dir + "/" + name;
+      List<String> children = list(path);
+      if (!children.isEmpty()) {
+        bytes += sizeOf(path);
+        continue;
+      }
+      try {
+        bytes += length(path);
+      } catch (java.nio.file.NoSuchFileException e) {
+        // purged meanwhile
+      }
+    }
+    return bytes;
+  }
+
+  /**
    * Reads a file from byte {@code position} on. Bytes a {@link Segment} appends while the stream
    * is open are read too once they are there (a cursor following a live receive log).
    */
