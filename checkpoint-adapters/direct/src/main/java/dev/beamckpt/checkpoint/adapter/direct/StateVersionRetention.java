@@ -63,32 +63,37 @@ final class StateVersionRetention implements LogRetention {
   }
 
   /** Offers the retention to the sources of a query on the DirectRunner. */
-  public static final class Provider implements LogRetentionProvider {
+  public static class Provider implements LogRetentionProvider {
     static final String NAME = "direct-state-versions";
+    private final String name;
+    private final boolean stateless;
+
+    public Provider() {
+      this(NAME, false);
+    }
+
+    Provider(String name, boolean stateless) {
+      this.name = name;
+      this.stateless = stateless;
+    }
 
     @Override
     public String name() {
-      return NAME;
+      return name;
     }
 
     @Override
     public LogRetention create(CheckpointStorage location, String sourceId) {
-      return new StateVersionRetention(location, sourceId, false);
+      return new StateVersionRetention(location, sourceId, stateless);
     }
   }
 
   /** The retention of a query without state on the DirectRunner. */
-  public static final class StatelessProvider implements LogRetentionProvider {
+  public static final class StatelessProvider extends Provider {
     static final String NAME = "direct-committed-offsets";
 
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public LogRetention create(CheckpointStorage location, String sourceId) {
-      return new StateVersionRetention(location, sourceId, true);
+    public StatelessProvider() {
+      super(NAME, true);
     }
   }
 }
