@@ -10,7 +10,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderException;
@@ -181,6 +180,13 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
     @TimerId("trigger")
     private final TimerSpec triggerSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
+    /**
+     * The first output number no commit holds, read once per task start. Outputs are numbered at
+     * least from here, whatever counter a restored state carries: the delivering step takes an
+     * output a commit's number covers as delivered.
+     */
+    private transient Long aboveCommitted;
+
     TableFn(OutputMode mode, Duration interval, BatchCommitter committer) {
       this.mode = mode;
       this.interval = interval;
@@ -290,10 +296,11 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
       if (rows.isEmpty()) {
         return;
       }
-      Long seq = nextSeq.read();
-      if (seq == null) {
-        seq = committer != null ? committer.firstTableSeq() : 1L;
+      if (aboveCommitted == null) {
+        aboveCommitted = committer != null ? committer.firstTableSeq() : 1L;
       }
+      Long stored = nextSeq.read();
+      long seq = Math.max(stored == null ? 1L : stored, aboveCommitted);
       out.output(Batch.of(seq, System.currentTimeMillis(), rows));
       nextSeq.write(seq + 1);
     }
@@ -344,23 +351,33 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
       if (released.isEmpty()) {
         return;
       }
-      Batch first = released.get(0);
-      long lastSeq = released.get(released.size() - 1).seq();
-      Optional<Long> id = committer != null ? committer.batchIdFor(lastSeq) : Optional.of(nextLocalId++);
-      if (id.isPresent()) {
-        List<TableRow> rows = merge();
-        sink.addBatch(id.get(), mode, columns, rows);
+      List<Batch> fresh = released;
+      long id;
+      if (committer != null) {
+        // After a restore the runner releases what the restored checkpoint held: outputs a commit
+        // holds (skipped) and, in the same bundle, ones it does not, which make the next batch.
+        BatchCommitter.Committed latest = committer.latest();
+        fresh = released.stream().filter(b -> b.seq() > latest.tableSeq()).toList();
+        id = latest.batchId() + 1;
+      } else {
+        id = nextLocalId;
+      }
+      if (!fresh.isEmpty()) {
+        List<TableRow> rows = merge(fresh);
+        sink.addBatch(id, mode, columns, rows);
         if (committer != null) {
-          committer.commit(id.get(), first.createdAtMs(), rows.size(), lastSeq);
+          committer.commit(id, fresh.get(0).createdAtMs(), rows.size(), fresh.get(fresh.size() - 1).seq());
+        } else {
+          nextLocalId++;
         }
       }
       released.clear();
     }
 
-    /** The released outputs folded in order: a row changed twice shows its last value, once. */
-    private List<TableRow> merge() throws IOException {
+    /** The outputs folded in order: a row changed twice shows its last value, once. */
+    private List<TableRow> merge(List<Batch> outputs) throws IOException {
       ResultTable batch = new ResultTable(mode);
-      for (Batch output : released) {
+      for (Batch output : outputs) {
         for (RowUpdate u : output.rows()) {
           batch.accept(u.windowStartMs(), u.windowEndMs(),
               CoderUtils.decodeFromByteArray(coder.getKeyCoder(), u.key()),

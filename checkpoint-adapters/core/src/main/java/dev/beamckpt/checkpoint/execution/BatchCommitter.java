@@ -75,34 +75,29 @@ public final class BatchCommitter implements Serializable {
    * one a commit records, so none of them is taken as already delivered.
    */
   public long firstTableSeq() throws IOException {
-    return latestCommit().tableSeq() + 1;
+    return latest().tableSeq() + 1;
   }
 
   /**
-   * The id of the batch made of the table outputs up to {@code lastTableSeq}: the one after the
-   * last commit, or empty if a commit already holds them (the runner delivered them again after
-   * restoring the checkpoint that held them, and the sink and commit had already happened).
+   * The latest commit's batch id and the last table output it holds; zeros when nothing is
+   * committed. The next batch takes the id after it and holds only the outputs numbered above it:
+   * after a restore the runner delivers again what the restored checkpoint held, which may mix
+   * outputs a commit holds with ones it does not.
    */
-  public Optional<Long> batchIdFor(long lastTableSeq) throws IOException {
-    LatestCommit latest = latestCommit();
-    return latest.tableSeq() >= lastTableSeq ? Optional.empty() : Optional.of(latest.batchId() + 1);
-  }
-
-  /** The latest commit's batch id and the last table output it holds; zeros when nothing is committed. */
-  private record LatestCommit(long batchId, long tableSeq) {}
+  public record Committed(long batchId, long tableSeq) {}
 
   /**
    * Reads the latest commit once. A commit without a table output number (the DirectRunner's, or
    * one written before commits recorded it, when a table output's number was its batch id) holds
    * every output numbered up to its batch id.
    */
-  private LatestCommit latestCommit() throws IOException {
+  public Committed latest() throws IOException {
     Optional<Long> latest = location().commits().latestBatchId();
     if (latest.isEmpty()) {
-      return new LatestCommit(0, 0);
+      return new Committed(0, 0);
     }
     Long seq = location().commits().get(latest.get()).map(CommitMetadata::tableSeq).orElse(null);
-    return new LatestCommit(latest.get(), seq != null ? seq : latest.get());
+    return new Committed(latest.get(), seq != null ? seq : latest.get());
   }
 
   private synchronized CheckpointLocation location() throws IOException {

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,12 +22,11 @@ class BatchCommitterTest {
     CheckpointLocation.openForQuery(dir.toString(), "q", PipelineFingerprint.of(List.of("count")), "test").close();
     BatchCommitter committer = new BatchCommitter(dir.toString(), List.of(), 10);
     assertEquals(1, committer.firstTableSeq());
-    assertEquals(Optional.of(1L), committer.batchIdFor(3));
+    assertEquals(new BatchCommitter.Committed(0, 0), committer.latest());
 
     committer.commit(1, 100, 5, 3);
-    // The runner released outputs 1..3 again after restoring the checkpoint that held them.
-    assertEquals(Optional.empty(), committer.batchIdFor(3));
-    assertEquals(Optional.of(2L), committer.batchIdFor(4));
+    // The runner releases outputs 1..3 again after restoring the checkpoint that held them: batch 1 holds them.
+    assertEquals(new BatchCommitter.Committed(1, 3), committer.latest());
     assertEquals(4, committer.firstTableSeq());
 
     committer.commit(1, 999, 7, 9); // a second commit of batch 1 keeps the first record
@@ -51,8 +49,7 @@ class BatchCommitterTest {
     }
     BatchCommitter committer = new BatchCommitter(dir.toString(), List.of(), 10);
     assertEquals(3, committer.firstTableSeq());
-    assertEquals(Optional.of(3L), committer.batchIdFor(3));
-    // An output numbered by its batch id, as Flink jobs did before commits recorded table outputs.
-    assertEquals(Optional.empty(), committer.batchIdFor(2));
+    // Outputs numbered by their batch id, as Flink jobs did before commits recorded table outputs.
+    assertEquals(new BatchCommitter.Committed(2, 2), committer.latest());
   }
 }
