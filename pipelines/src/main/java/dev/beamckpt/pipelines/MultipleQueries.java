@@ -79,8 +79,11 @@ public final class MultipleQueries {
     Runtime.getRuntime().halt(code);
   }
 
-  /** One query of the application: its own pipeline and options, reading its own copy of the input. */
-  /** @param standardInput whether the input ends once (standard input) rather than serving reconnections */
+  /**
+   * One query of the application: its own pipeline and options, reading its own copy of the input.
+   *
+   * @param standardInput whether the input ends once (standard input) rather than serving reconnections
+   */
   private static StreamingQuery start(String[] args, String name, int port, boolean standardInput, Sink sink)
       throws IOException {
     QueryOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(QueryOptions.class);

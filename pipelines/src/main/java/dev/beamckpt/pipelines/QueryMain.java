@@ -2,7 +2,6 @@ package dev.beamckpt.pipelines;
 
 import dev.beamckpt.checkpoint.execution.Intervals;
 import dev.beamckpt.checkpoint.execution.QueryProgress;
-import dev.beamckpt.io.socket.LineServer;
 import dev.beamckpt.io.socket.SocketIO;
 import dev.beamckpt.sdk.OutputMode;
 import dev.beamckpt.sdk.StreamingQuery;
@@ -12,10 +11,7 @@ import dev.beamckpt.sdk.sink.ConsoleSink;
 import dev.beamckpt.sdk.sink.FileSink;
 import dev.beamckpt.sdk.sink.MemorySink;
 import dev.beamckpt.sdk.sink.Sink;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -42,7 +38,7 @@ final class QueryMain {
 
   static void run(String[] args, String defaultName, OutputMode defaultMode, Class<? extends QueryOptions> optionsType,
       QueryBuilder builder) {
-    LineServer stdinServer = null;
+    SharedInput stdinServer = null;
     StreamingQuery query;
     SignalStop signals = SignalStop.install();
     try {
@@ -60,10 +56,9 @@ final class QueryMain {
       Sink sink = sink(options);
       int port;
       if (options.getPort() == null) {
-        stdinServer = LineServer.start(0);
-        stdinServer.pipe(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+        stdinServer = SharedInput.ofStandardInput(1);
         options.setHost("localhost");
-        port = stdinServer.port();
+        port = stdinServer.port(0);
       } else {
         port = options.getPort();
       }
@@ -158,13 +153,9 @@ final class QueryMain {
     t.start();
   }
 
-  private static void closeQuietly(LineServer server) {
-    if (server != null) {
-      try {
-        server.close();
-      } catch (IOException ignored) {
-        // exiting
-      }
+  private static void closeQuietly(SharedInput input) {
+    if (input != null) {
+      input.close();
     }
   }
 }

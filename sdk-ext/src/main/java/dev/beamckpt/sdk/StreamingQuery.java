@@ -3,6 +3,7 @@ package dev.beamckpt.sdk;
 import dev.beamckpt.checkpoint.execution.QueryExecution;
 import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.checkpoint.execution.QueryStatus;
+import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.Storages;
 import java.io.IOException;
 import java.util.List;
@@ -15,6 +16,7 @@ public final class StreamingQuery {
   private final QueryExecution execution;
   private final String checkpointLocation;
   private final PipelineOptions options;
+  private volatile CheckpointStorage storage;
 
   /** @param options how to reach the location's storage (endpoints, credentials) */
   StreamingQuery(QueryExecution execution, String checkpointLocation, PipelineOptions options) {
@@ -30,7 +32,13 @@ public final class StreamingQuery {
 
   /** The bytes the checkpoint occupies (every file under the location); 0 without a location. */
   public long checkpointBytes() throws IOException {
-    return checkpointLocation == null ? 0 : Storages.forLocation(checkpointLocation, options).sizeOf("");
+    if (checkpointLocation == null) {
+      return 0;
+    }
+    if (storage == null) {
+      storage = Storages.forLocation(checkpointLocation, options); // a ServiceLoader scan: once
+    }
+    return storage.sizeOf("");
   }
 
   /** Stable across restarts from the same checkpoint location. */

@@ -51,21 +51,13 @@ public final class StreamingQueryManager {
    * was called; returns at once if one has. Throws the last failure among those queries, if any.
    */
   public void awaitAnyTermination() {
-    try {
-      synchronized (this) {
-        while (!anyTerminated) {
-          wait();
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    throwIfFailed();
+    awaitAnyTermination(Long.MAX_VALUE);
   }
 
   /** As {@link #awaitAnyTermination()}, for at most {@code timeoutMs}; returns whether a query terminated. */
   public boolean awaitAnyTermination(long timeoutMs) {
-    long deadline = System.currentTimeMillis() + timeoutMs;
+    long now = System.currentTimeMillis();
+    long deadline = timeoutMs > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeoutMs;
     boolean ended;
     try {
       synchronized (this) {

@@ -3,7 +3,6 @@ package dev.beamckpt.sdk.ui;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.beamckpt.checkpoint.execution.QueryProgress;
 import dev.beamckpt.sdk.StreamingQuery;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,10 +35,13 @@ public final class QueryUi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(QueryUi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String UPLOT = "META-INF/resources/webjars/uplot/" + webjarVersion("uplot") + "/dist/";
-  private static final Map<String, String[]> STATIC = Map.of(
-      "/", new String[] {"dev/beamckpt/sdk/ui/index.html", "text/html; charset=utf-8"},
-      "/static/uPlot.iife.min.js", new String[] {UPLOT + "uPlot.iife.min.js", "text/javascript; charset=utf-8"},
-      "/static/uPlot.min.css", new String[] {UPLOT + "uPlot.min.css", "text/css; charset=utf-8"});
+  /** A file the page serves from the class path. */
+  private record Resource(String path, String contentType) {}
+
+  private static final Map<String, Resource> STATIC = Map.of(
+      "/", new Resource("dev/beamckpt/sdk/ui/index.html", "text/html; charset=utf-8"),
+      "/static/uPlot.iife.min.js", new Resource(UPLOT + "uPlot.iife.min.js", "text/javascript; charset=utf-8"),
+      "/static/uPlot.min.css", new Resource(UPLOT + "uPlot.min.css", "text/css; charset=utf-8"));
 
   private final HttpServer server;
   private final Supplier<List<StreamingQuery>> queries;
@@ -107,12 +109,12 @@ public final class QueryUi implements AutoCloseable {
         send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
             PrometheusText.of(queries.get(), sizes).getBytes(StandardCharsets.UTF_8));
       } else if (STATIC.containsKey(path)) {
-        String[] resource = STATIC.get(path);
-        try (InputStream in = QueryUi.class.getClassLoader().getResourceAsStream(resource[0])) {
+        Resource resource = STATIC.get(path);
+        try (InputStream in = QueryUi.class.getClassLoader().getResourceAsStream(resource.path())) {
           if (in == null) {
-            throw new IOException(resource[0] + " is missing from the class path");
+            throw new IOException(resource.path() + " is missing from the class path");
           }
-          send(exchange, 200, resource[1], in.readAllBytes());
+          send(exchange, 200, resource.contentType(), in.readAllBytes());
         }
       } else {
         send(exchange, 404, "text/plain; charset=utf-8", ("No page " + path + ": try / , /api/v1/queries or"
@@ -135,8 +137,7 @@ public final class QueryUi implements AutoCloseable {
       m.put("exception", q.exception().map(Throwable::getMessage).orElse(null));
       m.put("checkpointLocation", q.checkpointLocation());
       m.put("checkpointBytes", sizes.of(q));
-      List<QueryProgress> recent = q.recentProgress();
-      m.put("recentProgress", recent);
+      m.put("recentProgress", q.recentProgress());
       out.add(m);
     }
     return out;

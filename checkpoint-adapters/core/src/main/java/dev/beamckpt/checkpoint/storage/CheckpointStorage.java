@@ -68,8 +68,9 @@ public interface CheckpointStorage {
 
   /**
    * The bytes of every file under {@code dir} ("" for the whole location): what the checkpoint
-   * occupies. One listing per directory and one size per file, so callers on an object store ask
-   * seldom. A file removed while it is counted (a purge) counts as nothing.
+   * occupies. The storage does not tell files from directories, so every entry is listed, and a
+   * file's size read: callers on an object store ask seldom. A file removed while it is counted (a
+   * purge) counts as nothing.
    */
   default long sizeOf(String dir) throws IOException {
     long bytes = 0;
