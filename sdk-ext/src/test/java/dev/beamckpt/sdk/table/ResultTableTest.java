@@ -33,6 +33,16 @@ class ResultTableTest {
   }
 
   @Test
+  void rowsNoAggregationProducedKeepTheOrderTheyCameIn() {
+    ResultTable t = new ResultTable(OutputMode.APPEND);
+    t.accept(null, null, "zeta", null, true);
+    t.accept(null, null, "alpha", null, true);
+    t.accept(null, null, "zeta", null, true);
+    assertEquals(List.of(new TableRow(null, null, "zeta", null), new TableRow(null, null, "alpha", null),
+        new TableRow(null, null, "zeta", null)), t.drainBatch());
+  }
+
+  @Test
   void appendShowsEachFinalPaneOnce() {
     ResultTable t = new ResultTable(OutputMode.APPEND);
     t.accept(0L, 10L, "hello", 1L, false); // an early pane is never appended

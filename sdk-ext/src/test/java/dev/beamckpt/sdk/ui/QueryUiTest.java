@@ -83,6 +83,11 @@ class QueryUiTest {
 
         IOException taken = assertThrows(IOException.class, () -> new StreamingQueryManager().serveUi(manager.serveUi(0).port()));
         assertTrue(taken.getMessage().contains("the port is in use"), taken.getMessage());
+
+        query.stop(); // a stopped query stays on the page, inactive
+        assertTrue(query.awaitTermination(30_000));
+        assertEquals(false, JSON.readTree(get(base + "api/v1/queries", 200)).get(0).get("isActive").asBoolean());
+        assertEquals(0, sample(get(base + "metrics", 200), "beamckpt_query_active{" + labels + "}"));
       } finally {
         query.stop();
         manager.serveUi(0).close();
