@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,18 +35,10 @@ class StatelessQueryCrashTest {
   }
 
   /**
-   * Fails about one run in three here (CI found it): after a restore, lines the restarted job reads
-   * to catch up on what arrived while it was down sometimes never reach the sink, and the next
-   * restore reads some of them again. The readers restart at the right offsets (checked), and the
-   * delivering step now leaves out outputs a commit holds (StatefulResultTableDeliveryTest), so
-   * the loss lies between the read and the delivery. The likely cause, read in Beam 2.62's
-   * BufferingDoFnRunner (the delivering step's stable-input buffer): it keeps numConcurrentCheckpoints
-   * + 1 buffers and rotates through them, but a completed checkpoint not yet notified still holds
-   * its buffer, so a second pending snapshot makes new elements share a pending checkpoint's buffer
-   * (a trace showed outputs 16..18 released with the restored 5..13) and released before their own
-   * checkpoint completes. Kept as the reproduction.
+   * Failed about one run in three before runners-flink carried its fixed BufferingDoFnRunner: a
+   * restored job released outputs that arrived after a barrier with the restored checkpoint's, so
+   * a commit covered outputs whose checkpoint never completed (StableInputBufferTest).
    */
-  @Disabled("loses or repeats lines after some restores on Flink; see the comment and the issue note")
   @Test
   void threeSigkillsOnFlinkInProcess() throws Exception {
     run(29, "--runner=FlinkRunner");

@@ -9,6 +9,7 @@ import dev.beamckpt.checkpoint.execution.BatchSink;
 import dev.beamckpt.checkpoint.execution.QueryExecution;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.execution.ResultSteps;
+import dev.beamckpt.runners.flink.PatchedRunnerClasses;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,6 +59,7 @@ public final class FlinkAdapter implements CheckpointAdapter {
 
   @Override
   public QueryExecution start(QuerySpec spec) throws IOException {
+    PatchedRunnerClasses.verify();
     return FlinkQueryExecution.start(spec);
   }
 
