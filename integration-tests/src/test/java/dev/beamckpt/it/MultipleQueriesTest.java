@@ -44,13 +44,13 @@ class MultipleQueriesTest {
       QueryProcess app = QueryProcess.start(MultipleQueries.class, args);
       server.sendAll(lines.subList(0, 300));
       awaitQuery1Counts(app, lines.subList(0, 300));
-      app.stopGracefullyKeepingOutput(Duration.ofSeconds(60));
+      app.stopGracefully(Duration.ofSeconds(60));
       assertEquals(Locations.wordCountsOfLines(lines.subList(0, 300)), memoryTable(app.stdout()), "query2 at exit");
 
       server.sendAll(lines.subList(300, 600)); // sent while the application is down: the server keeps them
       app = QueryProcess.start(MultipleQueries.class, args);
       awaitQuery1Counts(app, lines.subList(0, 600));
-      app.stopGracefullyKeepingOutput(Duration.ofSeconds(60));
+      app.stopGracefully(Duration.ofSeconds(60));
       assertEquals(Locations.wordCountsOfLines(lines.subList(0, 600)), memoryTable(app.stdout()),
           "query2 continued from its own location");
 
@@ -62,7 +62,7 @@ class MultipleQueriesTest {
       assertTrue(app.stderr().contains("query2/metadata is unreadable"), app.stderr());
       server.sendAll(lines.subList(600, 900));
       awaitQuery1Counts(app, lines);
-      assertEquals(1, app.terminateKeepingOutput(Duration.ofSeconds(60)), "a query failed: the application exits 1\n" + app.stderr());
+      assertEquals(1, app.terminate(Duration.ofSeconds(60)), "a query failed: the application exits 1\n" + app.stderr());
     }
   }
 

@@ -329,15 +329,23 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
       return;
     }
     String target = stateUri + "/" + FlinkRestorePoint.SAVEPOINTS;
+    String savepoint;
     try {
-      String savepoint = rest.stopWithSavepoint(id, target, SAVEPOINT_TIMEOUT);
-      LOG.info("Query '{}' stopped with savepoint {}", spec.name(), savepoint);
-      FlinkRestorePoint.pruneKeepingNewest(stateUri,
-          spec.pipeline().getOptions().as(FlinkCheckpointOptions.class).getRetainedCheckpoints());
+      savepoint = rest.stopWithSavepoint(id, target, SAVEPOINT_TIMEOUT);
     } catch (IOException e) {
       LOG.warn("Query '{}': {}; cancelled the job instead, its last completed checkpoint stays in {}", spec.name(),
           e.getMessage(), location.uri());
       rest.cancel(id);
+      return;
+    }
+    LOG.info("Query '{}' stopped with savepoint {}", spec.name(), savepoint);
+    try {
+      FlinkRestorePoint.pruneKeepingNewest(stateUri,
+          spec.pipeline().getOptions().as(FlinkCheckpointOptions.class).getRetainedCheckpoints());
+    } catch (IOException e) {
+      // The savepoint is taken and the job ended: older restore points stay until the next prune.
+      LOG.warn("Query '{}': removing restore points older than savepoint {}: {}", spec.name(), savepoint,
+          e.getMessage());
     }
   }
 
