@@ -130,6 +130,29 @@ class FlinkClusterTest {
   }
 
   /**
+   * The windowed count in append mode on the cluster at parallelism 2: a graceful restart, then
+   * the TaskManager SIGKILLed mid-stream and a new one started (Flink restores the job from its
+   * last checkpoint); each closed window written once, the last one with the socket idle.
+   */
+  @Test
+  void windowedCountsAcrossARestartAndATaskManagerKill() throws Exception {
+    WindowedAppendTest.scenario(tmp, new WindowedAppendTest.Crash() {
+      @Override
+      public QueryProcess crash(QueryProcess query, String[] args) throws Exception {
+        cluster.killTaskManager();
+        cluster.startTaskManager();
+        return query;
+      }
+
+      /** The receiver lives in the TaskManager: it outlives a job's stop, and reconnects once restored. */
+      @Override
+      public int connections(int run) {
+        return run < 3 ? 1 : 2;
+      }
+    }, "--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--parallelism=2");
+  }
+
+  /**
    * 20,000 Zipf lines; the TaskManager is SIGKILLed a third of the way in and a new one started,
    * and Flink restores the job from its last checkpoint; two thirds in, the job is cancelled and
    * the query submitted again, resuming from the checkpoint Flink retained. The final counts

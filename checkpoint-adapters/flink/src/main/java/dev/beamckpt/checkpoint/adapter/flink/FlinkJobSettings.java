@@ -229,13 +229,20 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
   }
 
   /**
-   * Beam 2.62's Flink runner does not move the watermark of a splittable read forward: the read
-   * resumes in timer callbacks, which run inside a bundle, where DoFnOperator holds the watermark
-   * back, and the check meant to send it after the bundle ({@code invokeFinishBundle}) compares
-   * the bundle times with the wrong sign. The other read path duplicates records after a restore
-   * (apache/beam#31313). So event-time windows would never close: refuse them before submitting.
+   * Beam 2.62's Flink runner moves the watermark of a splittable read forward only when a
+   * checkpoint barrier comes: the read resumes in timer callbacks, which run inside a bundle, where
+   * DoFnOperator holds the watermark back, and the check meant to send it after the bundle ({@code
+   * invokeFinishBundle}) compares the bundle times with the wrong sign; {@code
+   * prepareSnapshotPreBarrier} sends it, but only with {@code finishBundleBeforeCheckpointing},
+   * which this adapter turns on. So event-time windows close once per checkpoint (every trigger
+   * interval), idle source or not; a user who turns it off would get windows that never close, so
+   * that is refused before submitting. (The other read path duplicates records after a restore,
+   * apache/beam#31313.)
    */
-  static void refuseEventTimeWindows(QuerySpec spec) {
+  static void refuseEventTimeWindowsWithoutBarrierWatermarks(QuerySpec spec) {
+    if (spec.pipeline().getOptions().as(FlinkPipelineOptions.class).getFinishBundleBeforeCheckpointing()) {
+      return;
+    }
     spec.pipeline().traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
       @Override
       public void visitPrimitiveTransform(TransformHierarchy.Node node) {
@@ -243,9 +250,9 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
           for (PValue input : node.getInputs().values()) {
             if (input instanceof PCollection<?> pc && !(pc.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
               throw new IllegalArgumentException("Query '" + spec.name() + "' aggregates in event-time windows ("
-                  + pc.getWindowingStrategy().getWindowFn().getClass().getSimpleName() + "), which Beam 2.62's Flink"
-                  + " runner cannot close: it does not advance the watermark of the socket source's read. Run this"
-                  + " query on the DirectRunner; on Flink, aggregate over the whole stream (complete or update mode).");
+                  + pc.getWindowingStrategy().getWindowFn().getClass().getSimpleName() + "), which close on Beam"
+                  + " 2.62's Flink runner only when bundles finish before each checkpoint: the socket read's watermark"
+                  + " moves at checkpoint barriers. Leave out --finishBundleBeforeCheckpointing=false.");
             }
           }
         }

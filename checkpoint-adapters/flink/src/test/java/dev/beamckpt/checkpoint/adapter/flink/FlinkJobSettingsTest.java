@@ -92,15 +92,23 @@ class FlinkJobSettingsTest {
   }
 
   @Test
-  void eventTimeWindowsAreRefusedBeforeSubmission() {
+  void eventTimeWindowsRunUnlessBundlesFinishAfterTheBarrier() throws Exception {
     QuerySpec spec = spec("--runner=FlinkRunner");
     spec.pipeline().apply(Create.of(KV.of("a", 1), KV.of("b", 2)))
         .apply(Window.into(FixedWindows.of(org.joda.time.Duration.standardMinutes(10))))
         .apply(GroupByKey.create());
+    FlinkJobSettings.apply(spec, state(), null, RUN);
+    FlinkJobSettings.refuseEventTimeWindowsWithoutBarrierWatermarks(spec); // the adapter's default: they close
+
+    QuerySpec late = spec("--runner=FlinkRunner", "--finishBundleBeforeCheckpointing=false");
+    late.pipeline().apply(Create.of(KV.of("a", 1), KV.of("b", 2)))
+        .apply(Window.into(FixedWindows.of(org.joda.time.Duration.standardMinutes(10))))
+        .apply(GroupByKey.create());
+    FlinkJobSettings.apply(late, state(), null, RUN);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> FlinkJobSettings.refuseEventTimeWindows(spec));
-    assertTrue(e.getMessage().contains("event-time windows (FixedWindows)") && e.getMessage().contains("DirectRunner"),
-        e.getMessage());
+        () -> FlinkJobSettings.refuseEventTimeWindowsWithoutBarrierWatermarks(late));
+    assertTrue(e.getMessage().contains("event-time windows (FixedWindows)")
+        && e.getMessage().contains("Leave out --finishBundleBeforeCheckpointing=false"), e.getMessage());
   }
 
   @Test
