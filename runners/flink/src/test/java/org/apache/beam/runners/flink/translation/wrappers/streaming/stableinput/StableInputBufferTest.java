@@ -74,10 +74,8 @@ class StableInputBufferTest {
     restored.checkpoint(6);
     restored.element("b");
     restored.completed(6);
-    if (runnerClass == BufferingDoFnRunner.class) {
-      restored.checkpoint(7);
-      restored.completed(7);
-    }
+    restored.checkpoint(7);
+    restored.completed(7);
     assertEquals(List.of(), before.bundles);
     return after.bundles;
   }
@@ -93,10 +91,8 @@ class StableInputBufferTest {
     buffer.element("z");
     buffer.completed(1);
     buffer.completed(2);
-    if (runnerClass == BufferingDoFnRunner.class) {
-      buffer.checkpoint(3);
-      buffer.completed(3);
-    }
+    buffer.checkpoint(3);
+    buffer.completed(3);
     return released.bundles;
   }
 
