@@ -1,6 +1,7 @@
 package dev.beamckpt.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beamckpt.io.socket.LineServer;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A location written on the Direct runner continues on Flink: Flink has no state of its own yet,
  * so its source replays the receive log from the start into Flink state; batch ids continue. A
  * different pipeline on that location is refused before a Flink job is submitted, and so is an
- * event-time windowed query on Flink (Beam 2.62's Flink runner would never close its windows).
+ * event-time windowed query on Flink whose bundles finish after the checkpoint barrier (Beam 2.62's
+ * Flink runner would then never close its windows).
  */
 class RunnerMoveTest {
   @TempDir Path tmp;
@@ -54,10 +56,12 @@ class RunnerMoveTest {
       assertEquals(2, Locations.runs(location).size());
 
       QueryProcess windowed = QueryProcess.start(WindowedWordCount.class, "--runner=FlinkRunner",
-          "--port=" + server.port(), "--checkpointLocation=" + tmp.resolve("windowed"), "--trigger=1 second");
+          "--port=" + server.port(), "--checkpointLocation=" + tmp.resolve("windowed"), "--trigger=1 second",
+          "--finishBundleBeforeCheckpointing=false");
       assertEquals(2, windowed.awaitExit(Duration.ofSeconds(90)), windowed.stderr());
       assertTrue(windowed.stderr().contains("aggregates in event-time windows (FixedWindows)")
-          && windowed.stderr().contains("Run this query on the DirectRunner"), windowed.stderr());
+          && windowed.stderr().contains("Leave out --finishBundleBeforeCheckpointing=false"), windowed.stderr());
+      assertFalse(Files.exists(tmp.resolve("windowed").resolve("state")), "no Flink job ran for the refused query");
     }
   }
 

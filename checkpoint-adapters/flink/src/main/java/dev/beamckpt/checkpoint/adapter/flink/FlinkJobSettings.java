@@ -240,8 +240,9 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
    * apache/beam#31313.)
    */
   static void refuseEventTimeWindowsWithoutBarrierWatermarks(QuerySpec spec) {
-    if (spec.pipeline().getOptions().as(FlinkPipelineOptions.class).getFinishBundleBeforeCheckpointing()) {
-      return;
+    FlinkPipelineOptions flink = spec.pipeline().getOptions().as(FlinkPipelineOptions.class);
+    if (!explicitlySet(flink, "finishBundleBeforeCheckpointing") || flink.getFinishBundleBeforeCheckpointing()) {
+      return; // on unless the user turned it off (apply)
     }
     spec.pipeline().traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
       @Override

@@ -82,6 +82,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
     String runId = UUID.randomUUID().toString();
     CheckpointLocation location = spec.openLocation(); // a location of another pipeline is the first error to report
     try {
+      FlinkJobSettings.refuseEventTimeWindowsWithoutBarrierWatermarks(spec);
       String stateUri = null;
       if (location != null) {
         FlinkJobSettings.requireClusterReachesState(spec, location);
@@ -96,7 +97,6 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         CombinerLifting.apply(spec.pipeline(), seed); // after openLocation took the query's fingerprint
       }
       FlinkJobSettings job = FlinkJobSettings.apply(spec, stateUri, restore, runId);
-      FlinkJobSettings.refuseEventTimeWindowsWithoutBarrierWatermarks(spec);
       if (spec.trigger().isAvailableNow() && !job.local()) {
         throw new IllegalArgumentException("Query '" + spec.name() + "': --trigger=availableNow on Flink runs in-process"
             + " only (the query watches its sources' receivers, which on a cluster live in the TaskManagers). Leave"
