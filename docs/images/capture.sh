@@ -9,7 +9,8 @@ OUT="$ROOT/docs/images"
 SECONDS_TO_RUN="${1:-60}"
 command -v chromium >/dev/null || { echo "needs chromium (apt-get install chromium)" >&2; exit 1; }
 WORK="$(mktemp -d)"
-trap 'kill -TERM -- -$QUERY_PID 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+QUERY_PID=""
+trap '[ -n "$QUERY_PID" ] && kill -TERM -- -"$QUERY_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 
 set -m # the query in a process group of its own, so the trap's signal reaches the JVM

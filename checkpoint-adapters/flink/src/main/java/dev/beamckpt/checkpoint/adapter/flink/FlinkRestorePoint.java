@@ -1,7 +1,6 @@
 package dev.beamckpt.checkpoint.adapter.flink;
 
 import java.io.FileNotFoundException;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -92,13 +91,14 @@ public record FlinkRestorePoint(String name, URI directory, long completedAtMs) 
   }
 
   /**
-   * The entries of a directory; none if it does not exist. Flink's local filesystem answers null;
-   * on an object store a directory is a prefix, gone once its last object is, so it can vanish
-   * between a listing that showed it and this one (after a prune deleted a job's last checkpoint).
+   * The entries of a directory; none if it does not exist: Flink's local filesystem answers null,
+   * its object-store ones throw. On an object store a directory is a prefix, gone once its last
+   * object is, so it can vanish between a listing that showed it and this one (after a prune
+   * deleted a job's last checkpoint). One request per directory, no separate existence check.
    */
   private static List<FileStatus> list(FileSystem fs, Path dir) throws IOException {
     try {
-      FileStatus[] entries = fs.exists(dir) ? fs.listStatus(dir) : null;
+      FileStatus[] entries = fs.listStatus(dir);
       return entries == null ? List.of() : List.of(entries);
     } catch (FileNotFoundException e) {
       return List.of();
