@@ -14,6 +14,7 @@ import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.pipelines.WordCount;
 import dev.beamckpt.runners.flink.FlinkSessionCluster;
 import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipFile;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.junit.jupiter.api.AfterAll;
@@ -82,6 +84,13 @@ class FlinkClusterTest {
     for (Class<?> c : List.of(Pipeline.class, FlinkRunner.class, WordCount.class, SocketIO.class)) {
       String jar = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
       assertFalse(entries.contains(jar), c.getName() + " must come from the job jar, not the cluster: " + jar);
+    }
+    // The jar holds runners-flink's fixed stable-input buffer, not Beam's (the shade filter).
+    String buffer = "org/apache/beam/runners/flink/translation/wrappers/streaming/stableinput/BufferingDoFnRunner.class";
+    String patch = (String) Class.forName(buffer.replace('/', '.').replace(".class", "")).getField("PATCH").get(null);
+    try (ZipFile jar = new ZipFile(jobJar.toFile())) {
+      String bytes = new String(jar.getInputStream(jar.getEntry(buffer)).readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertTrue(bytes.contains(patch), "the job jar's " + buffer + " is Beam's own");
     }
     FlinkSessionCluster bare = FlinkSessionCluster.start(bareDir, classPath);
     try {
