@@ -13,6 +13,7 @@ import dev.beamckpt.io.socket.SocketIO;
 import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.pipelines.WordCount;
 import dev.beamckpt.runners.flink.FlinkSessionCluster;
+import dev.beamckpt.runners.flink.PatchedRunnerClasses;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -85,12 +86,13 @@ class FlinkClusterTest {
       String jar = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
       assertFalse(entries.contains(jar), c.getName() + " must come from the job jar, not the cluster: " + jar);
     }
-    // The jar holds runners-flink's fixed stable-input buffer, not Beam's (the shade filter).
-    String buffer = "org/apache/beam/runners/flink/translation/wrappers/streaming/stableinput/BufferingDoFnRunner.class";
-    String patch = (String) Class.forName(buffer.replace('/', '.').replace(".class", "")).getField("PATCH").get(null);
+    // The jar holds runners-flink's fixed runner classes, not Beam's (the shade filter).
     try (ZipFile jar = new ZipFile(jobJar.toFile())) {
-      String bytes = new String(jar.getInputStream(jar.getEntry(buffer)).readAllBytes(), StandardCharsets.ISO_8859_1);
-      assertTrue(bytes.contains(patch), "the job jar's " + buffer + " is Beam's own");
+      for (Class<?> patched : PatchedRunnerClasses.classes()) {
+        String entry = patched.getName().replace('.', '/') + ".class";
+        String bytes = new String(jar.getInputStream(jar.getEntry(entry)).readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertTrue(bytes.contains((String) patched.getField("PATCH").get(null)), "the job jar's " + entry + " is Beam's own");
+      }
     }
     FlinkSessionCluster bare = FlinkSessionCluster.start(bareDir, classPath);
     try {

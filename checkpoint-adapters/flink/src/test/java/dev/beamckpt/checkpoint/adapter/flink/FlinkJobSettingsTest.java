@@ -57,12 +57,12 @@ class FlinkJobSettingsTest {
   }
 
   @Test
-  void bundlesAreLargerAndShorterThanBeamsAndMetricsOffUnlessSetAndObjectsAreReused() throws Exception {
+  void bundlesEndAtBarriersAndMetricsOffUnlessSetAndObjectsAreReused() throws Exception {
     QuerySpec defaults = spec("--runner=FlinkRunner", "--flinkMaster=[local]");
     FlinkJobSettings.apply(defaults, state(), null, RUN);
     FlinkPipelineOptions flink = defaults.pipeline().getOptions().as(FlinkPipelineOptions.class);
-    assertEquals(100_000L, flink.getMaxBundleSize());
-    assertEquals(100L, flink.getMaxBundleTimeMills());
+    assertEquals(10_000_000L, flink.getMaxBundleSize(), "only a stalled checkpoint's bundle reaches the limit");
+    assertEquals(20_000L, flink.getMaxBundleTimeMills(), "twice the checkpoint interval: the barriers end bundles");
     assertTrue(flink.getObjectReuse());
     assertTrue(flink.getDisableMetrics());
     assertTrue(flink.getFinishBundleBeforeCheckpointing(), "bundles end before the barrier, so a batch is whole lines");
@@ -75,6 +75,18 @@ class FlinkJobSettingsTest {
     assertEquals(2000L, own.getMaxBundleTimeMills(), "a user's bundle time wins");
     assertFalse(own.getDisableMetrics(), "Beam metrics stay on when asked for");
     assertFalse(own.getFinishBundleBeforeCheckpointing(), "a user's choice wins");
+
+    QuerySpec afterBarrier = spec("--runner=FlinkRunner", "--flinkMaster=[local]", "--finishBundleBeforeCheckpointing=false");
+    FlinkJobSettings.apply(afterBarrier, state(), null, RUN);
+    FlinkPipelineOptions late = afterBarrier.pipeline().getOptions().as(FlinkPipelineOptions.class);
+    assertEquals(100_000L, late.getMaxBundleSize(), "barriers do not end bundles: bundles end on their own");
+    assertEquals(100L, late.getMaxBundleTimeMills());
+
+    QuerySpec beams = spec("--runner=FlinkRunner", "--flinkMaster=[local]", "--maxBundleSize=1000", "--maxBundleTimeMills=1000");
+    FlinkJobSettings.apply(beams, state(), null, RUN);
+    FlinkPipelineOptions beam = beams.pipeline().getOptions().as(FlinkPipelineOptions.class);
+    assertEquals(1000L, beam.getMaxBundleSize(), "a user who gives Beam's default value gets it");
+    assertEquals(1000L, beam.getMaxBundleTimeMills());
   }
 
   @Test
