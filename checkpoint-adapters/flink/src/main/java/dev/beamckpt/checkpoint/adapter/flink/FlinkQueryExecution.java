@@ -17,6 +17,7 @@ import dev.beamckpt.checkpoint.source.LoggedSources;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.runners.flink.FlinkRest;
+import dev.beamckpt.runners.flink.PrestartedMiniCluster;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +52,8 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
   private final String stateUri;
   private final FlinkRestorePoint restore;
   private final FlinkJobSettings job;
+  /** In-process with {@code [auto]}: the cluster starting while the job is translated (null otherwise). */
+  private PrestartedMiniCluster prestarted;
   private final FlinkRest rest;
   private final CountDownLatch jobEnded = new CountDownLatch(1);
   private final Object lock = new Object();
@@ -108,6 +112,10 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         execution.progress.advance(location.offsets().get(execution.reportedBatch).orElse(null));
       }
       try {
+        FlinkPipelineOptions flink = spec.pipeline().getOptions().as(FlinkPipelineOptions.class);
+        if (job.local() && "[auto]".equals(flink.getFlinkMaster())) {
+          execution.prestarted = PrestartedMiniCluster.start(flink.getFlinkConfDir(), flink.getParallelism());
+        }
         if (job.local()) {
           Map<String, SourceChannel> byId = new LinkedHashMap<>();
           for (LoggedSource source : LoggedSources.in(spec.pipeline())) {
@@ -120,6 +128,9 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         }
       } catch (IOException | RuntimeException e) {
         closeQuietly(execution.channels);
+        if (execution.prestarted != null) {
+          execution.prestarted.closeIfUnused();
+        }
         throw e;
       }
       execution.launch();
@@ -137,6 +148,9 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         restore == null ? "" : ", to restore " + restore.name());
     Thread jobThread = new Thread(() -> {
       try {
+        if (prestarted != null) {
+          prestarted.useForThisThreadsJob();
+        }
         spec.pipeline().run().waitUntilFinish();
       } catch (Throwable t) {
         if (!stopRequested) {
@@ -144,6 +158,9 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
           LOG.debug("Flink job of query '{}' failed", spec.name(), t);
         }
       } finally {
+        if (prestarted != null) {
+          prestarted.closeIfUnused();
+        }
         jobEnded.countDown();
       }
     }, "flink-job-" + spec.name());
