@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * a batch that was planned but not committed, which runs again with the same offsets.
  *
  * <p>An unreadable latest commit is treated as not written (the batch runs again, and the warning
- * says so); an unreadable offsets file of an uncommitted batch is dropped (the batch is planned
+ * says so), unless a later batch was planned, which proves it was written; an unreadable offsets file of an uncommitted batch is dropped (the batch is planned
  * again from the receive log). An unreadable offsets file of the last committed batch cannot be
  * worked around and is reported by path.
  */
@@ -52,6 +52,12 @@ public record RecoveryPlan(long lastCommitted, Map<Long, OffsetSeq> replay, Opti
         lastCommitted = id;
         break;
       } catch (CorruptCheckpointFileException e) {
+        Long planned = location.offsets().batchIds().higher(id);
+        if (id.equals(commitIds.last()) && planned != null) {
+          throw new CorruptCheckpointFileException(location.uri(), e.path(), e.problem() + ". Batch " + id
+              + " was committed (offsets/" + planned + " was planned after it), so running it again would write it twice."
+              + " Restore the file from a backup, or start over with a new --checkpointLocation.", e);
+        }
         if (id.equals(commitIds.last())) {
           warnings.add(e.getMessage() + " -- treating batch " + id + " as not committed: it will run again.");
           if (repair) {

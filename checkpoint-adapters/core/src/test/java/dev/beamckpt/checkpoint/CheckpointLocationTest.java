@@ -31,7 +31,7 @@ class CheckpointLocationTest {
       loc.offsets().add(1, batch(5));
       loc.commits().add(1, new CommitMetadata(0, 1, 5, 3));
     }
-    assertTrue(Files.readString(dir.resolve("metadata")).startsWith("v1\n"));
+    assertTrue(Files.readString(dir.resolve("metadata")).startsWith("v2\n"));
     assertTrue(Files.exists(dir.resolve("offsets/1")) && Files.exists(dir.resolve("commits/1")));
     try (CheckpointLocation loc = open("counts", COUNT)) {
       assertEquals(id, loc.metadata().id());
@@ -99,11 +99,16 @@ class CheckpointLocationTest {
     Path metadata = dir.resolve("metadata");
     String intact = Files.readString(metadata);
     String fingerprint = COUNT.hash();
-    Files.writeString(metadata, intact.replace(fingerprint, (fingerprint.charAt(0) == 'a' ? "b" : "a") + fingerprint.substring(1)));
+    String changed = intact.replace(fingerprint, (fingerprint.charAt(0) == 'a' ? "b" : "a") + fingerprint.substring(1));
+    Files.writeString(metadata, changed);
     IOException e = assertThrows(IOException.class, () -> open("counts", COUNT));
     String m = e.getMessage();
-    assertTrue(m.startsWith("Checkpoint file " + dir + "/metadata is unreadable: the file is damaged"), m);
+    assertTrue(m.startsWith("Checkpoint file " + dir + "/metadata is unreadable: its checksum does not match"), m);
     assertTrue(!m.contains("Incompatible") && !m.contains("rm -rf"), m);
+    // A file from before the checksum line (v1): its own checksum and fingerprint still tell.
+    Files.writeString(metadata, changed.replaceFirst("^v2", "v1").replaceFirst("#crc32c=\\p{XDigit}{8}\n$", ""));
+    m = assertThrows(IOException.class, () -> open("counts", COUNT)).getMessage();
+    assertTrue(m.startsWith("Checkpoint file " + dir + "/metadata is unreadable: the file is damaged"), m);
 
     Files.writeString(metadata, intact.replace("\"name\":\"counts\"", "\"name\":\"cownts\""));
     e = assertThrows(IOException.class, () -> open("counts", COUNT));

@@ -4,7 +4,7 @@ import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import java.io.IOException;
 import java.util.List;
 
-/** {@code commits/<batch>}: "v1" then one JSON line. */
+/** {@code commits/<batch>}: a version line, one JSON line, the checksum. */
 public final class CommitLog extends BatchLog<CommitMetadata> {
   public CommitLog(CheckpointStorage storage) {
     super(storage, "commits");

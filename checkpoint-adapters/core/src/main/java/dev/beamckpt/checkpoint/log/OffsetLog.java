@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** {@code offsets/<batch>}: "v1", a line with the batch watermark and time, one line per source. */
+/** {@code offsets/<batch>}: a version line, a line with the batch watermark and time, one line per source, the checksum. */
 public final class OffsetLog extends BatchLog<OffsetSeq> {
   public OffsetLog(CheckpointStorage storage) {
     super(storage, "offsets");

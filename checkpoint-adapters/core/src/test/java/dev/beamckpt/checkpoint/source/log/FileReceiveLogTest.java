@@ -165,6 +165,52 @@ class FileReceiveLogTest {
     }
   }
 
+  /**
+   * A segment damaged at every byte: each byte inverted, and cut to every shorter length. While a
+   * batch file says the records were read, each case is an error naming the file; with none, a cut
+   * drops only the records after it. Never a record read back changed.
+   */
+  @Test
+  void everyDamagedByteIsNamedAndACutOnlyDropsRecordsNoBatchRead() throws IOException {
+    List<String> lines = List.of("hello world", "", "héllo ✓", "spark streaming checkpoint");
+    try (FileReceiveLog log = FileReceiveLog.open(storage, LOG)) {
+      log.append(lines.subList(0, 2), 1_000);
+      log.append(lines.subList(2, 4), 2_000);
+    }
+    List<LogRecord> written = FileReceiveLog.readAll(storage, LOG);
+    Path file = dir.resolve("00000000000000000000.log");
+    byte[] original = Files.readAllBytes(file);
+    RequiredEnd allRead = new RequiredEnd(lines.size(), "offsets/1 of the test");
+    for (int i = 0; i < original.length; i++) {
+      byte[] flipped = original.clone();
+      flipped[i] ^= (byte) 0xFF;
+      Files.write(file, flipped);
+      try (FileReceiveLog log = FileReceiveLog.open(storage, LOG, FileReceiveLog.DEFAULT_SEGMENT_BYTES, allRead)) {
+        throw new AssertionError("byte " + i + " inverted, yet the log opened: " + readFrom(log, 0));
+      } catch (IOException e) {
+        assertTrue(e.getMessage().contains(file.toString()), "byte " + i + ": " + e.getMessage());
+      }
+    }
+    for (int length = 0; length < original.length; length++) {
+      Files.write(file, java.util.Arrays.copyOf(original, length));
+      try (FileReceiveLog log = FileReceiveLog.open(storage, LOG, FileReceiveLog.DEFAULT_SEGMENT_BYTES, allRead)) {
+        throw new AssertionError("cut to " + length + " bytes, yet the log opened: " + readFrom(log, 0));
+      } catch (IOException e) {
+        assertTrue(e.getMessage().contains(LOG), "cut to " + length + ": " + e.getMessage());
+      }
+      Files.write(file, java.util.Arrays.copyOf(original, length));
+      try (FileReceiveLog log = FileReceiveLog.open(storage, LOG, FileReceiveLog.DEFAULT_SEGMENT_BYTES, RequiredEnd.NONE)) {
+        List<LogRecord> kept = readFrom(log, 0);
+        assertEquals(written.subList(0, kept.size()), kept, "cut to " + length + ": a prefix of what was written");
+      } catch (IOException e) {
+        assertTrue(length < FileReceiveLog.MAGIC.length && e.getMessage().contains(file.toString()),
+            "cut to " + length + ": " + e.getMessage());
+      }
+    }
+    Files.write(file, original);
+    assertEquals(written, FileReceiveLog.readAll(storage, LOG));
+  }
+
   private static List<LogRecord> readFrom(ReceiveLog log, long offset) throws IOException {
     List<LogRecord> out = new ArrayList<>();
     try (ReceiveLog.Cursor c = log.cursor(offset)) {
