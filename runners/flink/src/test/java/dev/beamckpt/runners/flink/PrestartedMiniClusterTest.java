@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -33,11 +32,20 @@ class PrestartedMiniClusterTest {
     return port;
   }
 
-  private static boolean answers(int port) throws IOException {
+  /** Whether the cluster's REST endpoint serves its overview (not while starting: 503, nor once stopped). */
+  private static boolean answers(int port) {
     try (InputStream in = URI.create("http://localhost:" + port + "/overview").toURL().openStream()) {
       return new String(in.readAllBytes()).contains("taskmanagers");
-    } catch (ConnectException e) {
+    } catch (IOException e) {
       return false;
+    }
+  }
+
+  private static void awaitAnswering(int port, boolean expected, String what) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (answers(port) != expected) {
+      assertTrue(System.currentTimeMillis() < deadline, what);
+      Thread.sleep(50);
     }
   }
 
@@ -51,16 +59,12 @@ class PrestartedMiniClusterTest {
   void theClusterStartsBeforeTheJobRunsItAndStopsWithIt() throws Exception {
     int port = restPort();
     PrestartedMiniCluster prestarted = PrestartedMiniCluster.start(confDir.toString(), 1);
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (!answers(port)) { // up before any job was translated or submitted
-      assertTrue(System.currentTimeMillis() < deadline, "the cluster's REST endpoint never answered");
-      Thread.sleep(50);
-    }
+    awaitAnswering(port, true, "the cluster's REST endpoint never answered"); // before any job exists
     prestarted.useForThisThreadsJob();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     assertFalse(env instanceof LocalStreamEnvironment, "the context environment, not Flink's local one");
     assertTrue(runJob(env) >= 0);
-    assertFalse(answers(port), "the executor stops the cluster with its job");
+    awaitAnswering(port, false, "the executor stops the cluster with its job");
 
     assertInstanceOf(LocalStreamEnvironment.class, StreamExecutionEnvironment.getExecutionEnvironment(),
         "used once: the next environment is Flink's usual one");
@@ -88,7 +92,7 @@ class PrestartedMiniClusterTest {
       assertTrue(System.currentTimeMillis() < deadline, "an unused cluster kept running");
       Thread.sleep(50);
     }
-    assertFalse(answers(port), "its REST endpoint is closed");
+    awaitAnswering(port, false, "its REST endpoint closes");
     prestarted.useForThisThreadsJob();
     assertEquals(LocalStreamEnvironment.class, StreamExecutionEnvironment.getExecutionEnvironment().getClass());
   }
