@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * a batch that was planned but not committed, which runs again with the same offsets.
  *
  * <p>An unreadable latest commit is treated as not written (the batch runs again, and the warning
- * says so), unless a later batch was planned, which proves it was written; an unreadable offsets file of an uncommitted batch is dropped (the batch is planned
+ * says so), unless a later batch was planned, which proves it was written (commits are atomic, so
+ * it was damaged since); an unreadable offsets file of an uncommitted batch is dropped (the batch is planned
  * again from the receive log). An unreadable offsets file of the last committed batch cannot be
  * worked around and is reported by path.
  */

@@ -1,6 +1,7 @@
 package dev.beamckpt.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.ThrowingSupplier;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -70,7 +72,6 @@ class CheckpointFileDamageTest {
       for (byte[] version : damaged(original)) {
         Files.write(path, version);
         check.on(loc);
-        cases++;
       }
     } finally {
       Files.write(path, original);
@@ -159,16 +160,7 @@ class CheckpointFileDamageTest {
     sweep("runs/0", loc -> assertNames(expectCorrupt(() -> loc.runs().get(0)), "runs/0"));
   }
 
-  interface Read {
-    Object read() throws IOException;
-  }
-
-  private static CorruptCheckpointFileException expectCorrupt(Read read) throws IOException {
-    try {
-      Object value = read.read();
-      throw new AssertionError("read damaged data without an error: " + value);
-    } catch (CorruptCheckpointFileException e) {
-      return e;
-    }
+  private static CorruptCheckpointFileException expectCorrupt(ThrowingSupplier<?> read) {
+    return assertThrows(CorruptCheckpointFileException.class, read::get);
   }
 }

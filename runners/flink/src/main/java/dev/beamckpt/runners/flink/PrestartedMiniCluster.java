@@ -18,6 +18,7 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.runtime.minicluster.RpcServiceSharing;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironmentFactory;
 import org.apache.flink.util.MathUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,21 +37,23 @@ public final class PrestartedMiniCluster {
   private static final Logger LOG = LoggerFactory.getLogger(PrestartedMiniCluster.class);
 
   private final Early cluster;
-  private final String confDir;
+  /** The job's configuration, read once: the directory holds the job's settings before the start. */
+  private final Configuration jobConf;
   private final AtomicBoolean taken = new AtomicBoolean();
 
-  private PrestartedMiniCluster(Early cluster, String confDir) {
+  private PrestartedMiniCluster(Early cluster, Configuration jobConf) {
     this.cluster = cluster;
-    this.confDir = confDir;
+    this.jobConf = jobConf;
   }
 
   /** Begins starting a cluster for a job of {@code parallelism}, configured from {@code confDir}. */
   public static PrestartedMiniCluster start(String confDir, int parallelism) {
-    Early cluster = new Early(miniClusterConfiguration(jobConfiguration(confDir), parallelism));
+    Configuration jobConf = jobConfiguration(confDir);
+    Early cluster = new Early(miniClusterConfiguration(jobConf, parallelism));
     Thread starter = new Thread(cluster::startEarly, "flink-mini-cluster-start");
     starter.setDaemon(true);
     starter.start();
-    return new PrestartedMiniCluster(cluster, confDir);
+    return new PrestartedMiniCluster(cluster, jobConf);
   }
 
   /** The configuration Beam's runner gives a local environment: the directory's file, leak check off. */
@@ -61,7 +64,7 @@ public final class PrestartedMiniCluster {
   }
 
   /** What Flink's {@code PerJobMiniClusterFactory} makes of a configuration for a job's parallelism. */
-  static MiniClusterConfiguration miniClusterConfiguration(Configuration jobConf, int parallelism) {
+  private static MiniClusterConfiguration miniClusterConfiguration(Configuration jobConf, int parallelism) {
     Configuration conf = new Configuration(jobConf);
     if (!conf.contains(RestOptions.BIND_PORT)) {
       conf.set(RestOptions.BIND_PORT, "0");
@@ -84,11 +87,11 @@ public final class PrestartedMiniCluster {
       if (taken.getAndSet(true)) {
         return StreamExecutionEnvironment.createLocalEnvironment();
       }
-      Configuration jobConf = jobConfiguration(confDir);
-      jobConf.set(DeploymentOptions.TARGET, LocalExecutor.NAME);
-      jobConf.set(DeploymentOptions.ATTACHED, true);
-      PipelineExecutor executor = LocalExecutor.createWithFactory(jobConf, this::clusterFor);
-      return new StreamExecutionEnvironment(new OneExecutor(executor), jobConf, PrestartedMiniCluster.class.getClassLoader());
+      Configuration envConf = new Configuration(jobConf);
+      envConf.set(DeploymentOptions.TARGET, LocalExecutor.NAME);
+      envConf.set(DeploymentOptions.ATTACHED, true);
+      PipelineExecutor executor = LocalExecutor.createWithFactory(envConf, this::clusterFor);
+      return new StreamExecutionEnvironment(new OneExecutor(executor), envConf, PrestartedMiniCluster.class.getClassLoader());
     });
   }
 
@@ -186,7 +189,7 @@ public final class PrestartedMiniCluster {
 
   /** Access to the environment factory Flink consults first ({@code protected} in Flink). */
   private abstract static class ContextEnvironments extends StreamExecutionEnvironment {
-    static void install(org.apache.flink.streaming.api.environment.StreamExecutionEnvironmentFactory factory) {
+    static void install(StreamExecutionEnvironmentFactory factory) {
       initializeContextEnvironment(factory);
     }
 

@@ -10,6 +10,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
@@ -192,13 +193,13 @@ class FileReceiveLogTest {
       }
     }
     for (int length = 0; length < original.length; length++) {
-      Files.write(file, java.util.Arrays.copyOf(original, length));
+      Files.write(file, Arrays.copyOf(original, length));
       try (FileReceiveLog log = FileReceiveLog.open(storage, LOG, FileReceiveLog.DEFAULT_SEGMENT_BYTES, allRead)) {
         throw new AssertionError("cut to " + length + " bytes, yet the log opened: " + readFrom(log, 0));
       } catch (IOException e) {
         assertTrue(e.getMessage().contains(LOG), "cut to " + length + ": " + e.getMessage());
       }
-      Files.write(file, java.util.Arrays.copyOf(original, length));
+      Files.write(file, Arrays.copyOf(original, length));
       try (FileReceiveLog log = FileReceiveLog.open(storage, LOG, FileReceiveLog.DEFAULT_SEGMENT_BYTES, RequiredEnd.NONE)) {
         List<LogRecord> kept = readFrom(log, 0);
         assertEquals(written.subList(0, kept.size()), kept, "cut to " + length + ": a prefix of what was written");

@@ -81,7 +81,7 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
     // words with 100 ms bundles: 1.1 MB instead of 0.46 MB, and a third fewer lines/s). Then
     // bundles end at the barriers; the limits only keep a stalled checkpoint's bundle from growing
     // without end. Beam's streaming defaults (1,000 elements, 1 s) make partial combines small.
-    boolean checkpointsEndBundles = flink.getFinishBundleBeforeCheckpointing() && flink.getCheckpointingInterval() > 0;
+    boolean checkpointsEndBundles = flink.getFinishBundleBeforeCheckpointing(); // the interval is set above
     if (!explicitlySet(flink, "maxBundleSize")) {
       flink.setMaxBundleSize(checkpointsEndBundles ? BUNDLE_SIZE_BETWEEN_BARRIERS : BUNDLE_SIZE);
     }
