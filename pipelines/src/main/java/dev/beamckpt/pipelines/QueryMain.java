@@ -2,6 +2,7 @@ package dev.beamckpt.pipelines;
 
 import dev.beamckpt.checkpoint.execution.Intervals;
 import dev.beamckpt.checkpoint.execution.QueryProgress;
+import dev.beamckpt.io.pubsub.PubsubLinesIO;
 import dev.beamckpt.io.socket.SocketIO;
 import dev.beamckpt.sdk.OutputMode;
 import dev.beamckpt.sdk.StreamingQuery;
@@ -23,7 +24,8 @@ import org.joda.time.Duration;
 
 /**
  * Runs an example query from the command line: reads lines from {@code --host}/{@code --port} (or
- * standard input through an embedded line server), applies the query's aggregation, starts it
+ * standard input through an embedded line server) or messages from {@code --subscription} or
+ * {@code --topic} (Pub/Sub), applies the query's aggregation, starts it
  * with the options' checkpoint location and trigger, and stops it gracefully on Ctrl+C.
  * Exit codes: 0 stopped (also by Ctrl+C or SIGTERM), 1 failed while running, 2 could not start;
  * 128 + the signal when a second Ctrl+C exits at once.
@@ -54,19 +56,35 @@ final class QueryMain {
       }
       OutputMode mode = WriteStream.outputModeOf(options, defaultMode);
       Sink sink = sink(options);
-      int port;
-      if (options.getPort() == null) {
-        stdinServer = SharedInput.ofStandardInput(1);
-        options.setHost("localhost");
-        port = stdinServer.port(0);
-      } else {
-        port = options.getPort();
-      }
       Duration delay = Duration.millis(Intervals.parse(options.getWatermarkDelay(), "--watermarkDelay").toMillis());
       Pipeline pipeline = Pipeline.create(options);
-      PCollection<String> lines = pipeline.apply("ReadLines",
-          SocketIO.read().withHost(options.getHost()).withPort(port).withWatermarkDelay(delay)
-              .withReconnectAfterEndOfStream(stdinServer == null)); // standard input ends once
+      PCollection<String> lines;
+      if (options.getSubscription() != null || options.getTopic() != null) {
+        if (options.getPort() != null) {
+          throw new IllegalArgumentException("--port and --" + (options.getTopic() != null ? "topic" : "subscription")
+              + " name two inputs: a query reads one. Leave out --port to read Pub/Sub.");
+        }
+        PubsubLinesIO.Read read = PubsubLinesIO.read().withWatermarkDelay(delay);
+        if (options.getSubscription() != null) {
+          read = read.fromSubscription(options.getSubscription());
+        }
+        if (options.getTopic() != null) {
+          read = read.fromTopic(options.getTopic()); // both: refused, naming them
+        }
+        lines = pipeline.apply("ReadLines", read);
+      } else {
+        int port;
+        if (options.getPort() == null) {
+          stdinServer = SharedInput.ofStandardInput(1);
+          options.setHost("localhost");
+          port = stdinServer.port(0);
+        } else {
+          port = options.getPort();
+        }
+        lines = pipeline.apply("ReadLines",
+            SocketIO.read().withHost(options.getHost()).withPort(port).withWatermarkDelay(delay)
+                .withReconnectAfterEndOfStream(stdinServer == null)); // standard input ends once
+      }
       query = builder.build(lines, mode).outputMode(mode).sink(sink).start();
       if (options.getPrintProgress()) {
         startProgressPrinter(query);

@@ -18,6 +18,19 @@ public interface QueryOptions extends StreamingQueryOptions {
 
   void setPort(Integer value);
 
+  @Description("Read this Pub/Sub subscription (projects/<project>/subscriptions/<name>) instead of a line server."
+      + " An emulator: --pubsubRootUrl=http://localhost:8085 or $PUBSUB_EMULATOR_HOST.")
+  String getSubscription();
+
+  void setSubscription(String value);
+
+  @Description("Read this Pub/Sub topic (projects/<project>/topics/<name>) through a subscription the query creates"
+      + " at its first start and keeps in its checkpoint location, so messages published while it is stopped are read"
+      + " when it restarts.")
+  String getTopic();
+
+  void setTopic(String value);
+
   @Description("console, memory or files.")
   @Default.String("console")
   String getSink();

@@ -1,10 +1,8 @@
 package dev.beamckpt.io.socket;
 
-import dev.beamckpt.checkpoint.source.LogRetention;
 import dev.beamckpt.checkpoint.source.LoggedUnboundedSource;
 import dev.beamckpt.checkpoint.source.Receiver;
-import dev.beamckpt.checkpoint.source.log.ReceiveLog;
-import dev.beamckpt.checkpoint.storage.CheckpointStorage;
+import dev.beamckpt.checkpoint.source.ReceiverContext;
 
 /**
  * The source behind {@link SocketIO#read()}: a {@link LoggedUnboundedSource} whose receiver is a
@@ -18,8 +16,8 @@ final class SocketSource extends LoggedUnboundedSource {
   }
 
   @Override
-  protected Receiver newReceiver(ReceiveLog log, LogRetention retention, CheckpointStorage finalizedTo) {
-    return new LineReceiver(config, log, retention, finalizedTo);
+  protected Receiver newReceiver(ReceiverContext context) {
+    return new LineReceiver(config, context.log(), context.retention(), context.finalizedTo());
   }
 
   @Override

@@ -54,12 +54,10 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<List<Timesta
   }
 
   /**
-   * The receiver that feeds {@code log}; it hands its records to a {@link LogChannel} it builds
-   * over {@code log} with {@code retention} and {@code finalizedTo}.
-   *
-   * @param finalizedTo where finalized offsets are recorded, or null where no one reads them
+   * The receiver that feeds the context's log; it hands its records to a {@link LogChannel} it
+   * builds over that log with the context's retention and finalized-offset location.
    */
-  protected abstract Receiver newReceiver(ReceiveLog log, LogRetention retention, CheckpointStorage finalizedTo);
+  protected abstract Receiver newReceiver(ReceiverContext context);
 
   /** How far behind the newest ingestion time the watermark stays. */
   protected abstract long watermarkDelayMs();
@@ -111,7 +109,7 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<List<Timesta
   private Receiver openReceiver(PipelineOptions options) throws IOException {
     String location = location(options);
     if (location == null) {
-      return newReceiver(new MemoryReceiveLog(), LogRetention.finalizedOnly(), null);
+      return newReceiver(new ReceiverContext(new MemoryReceiveLog(), LogRetention.finalizedOnly(), null, null, options));
     }
     CheckpointStorage storage = Storages.forLocation(location, options);
     CheckpointOptions checkpoint = options.as(CheckpointOptions.class);
@@ -119,8 +117,8 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<List<Timesta
     ReceiveLog log = FileReceiveLog.open(storage, CheckpointLocation.sourcePath(sourceId()),
         checkpoint.getReceiveLogSegmentBytes(), RequiredEnd.of(storage, sourceId()))
         .syncEvery(checkpoint.getReceiveLogSyncMillis());
-    return newReceiver(log, LogRetentions.forOptions(options, storage, sourceId()),
-        checkpoint.getRecordFinalizedOffsets() ? storage : null);
+    return newReceiver(new ReceiverContext(log, LogRetentions.forOptions(options, storage, sourceId()),
+        checkpoint.getRecordFinalizedOffsets() ? storage : null, storage, options));
   }
 
   @Override
