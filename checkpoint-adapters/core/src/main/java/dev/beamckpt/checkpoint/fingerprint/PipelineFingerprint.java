@@ -32,10 +32,12 @@ import org.apache.beam.sdk.values.PValue;
  */
 public final class PipelineFingerprint {
   private final List<String> steps;
+  private final List<String> names;
   private final String hash;
 
-  private PipelineFingerprint(List<String> steps) {
+  private PipelineFingerprint(List<String> steps, List<String> names) {
     this.steps = List.copyOf(steps);
+    this.names = List.copyOf(names);
     this.hash = hashOf(steps);
   }
 
@@ -48,13 +50,19 @@ public final class PipelineFingerprint {
   }
 
   public static PipelineFingerprint of(List<String> steps) {
-    return new PipelineFingerprint(steps);
+    return new PipelineFingerprint(steps, List.of());
   }
 
   public static PipelineFingerprint of(Pipeline pipeline) {
     List<String> steps = new ArrayList<>();
+    List<String> names = new ArrayList<>();
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
+          private void add(TransformHierarchy.Node node, String step) {
+            steps.add(step);
+            names.add(node.getFullName());
+          }
+
           @Override
           public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
             PTransform<?, ?> t = node.getTransform();
@@ -62,19 +70,19 @@ public final class PipelineFingerprint {
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
             if (t instanceof Combine.PerKey<?, ?, ?> perKey) {
-              steps.add("Combine.perKey(" + perKey.getFn().getClass().getName() + ") on " + input(node));
+              add(node, "Combine.perKey(" + perKey.getFn().getClass().getName() + ") on " + input(node));
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
             if (t instanceof Combine.Globally<?, ?> globally) {
-              steps.add("Combine.globally(" + globally.getFn().getClass().getName() + ") on " + input(node));
+              add(node, "Combine.globally(" + globally.getFn().getClass().getName() + ") on " + input(node));
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
             if (t instanceof Read.Unbounded<?> read) {
-              steps.add(SOURCE + sourceName(read.getSource()));
+              add(node, SOURCE + sourceName(read.getSource()));
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
             if (t instanceof Read.Bounded<?> read) {
-              steps.add(SOURCE + read.getSource().getClass().getName());
+              add(node, SOURCE + read.getSource().getClass().getName());
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
             return CompositeBehavior.ENTER_TRANSFORM;
@@ -84,20 +92,20 @@ public final class PipelineFingerprint {
           public void visitPrimitiveTransform(TransformHierarchy.Node node) {
             PTransform<?, ?> t = node.getTransform();
             if (t instanceof GroupByKey<?, ?>) {
-              steps.add("GroupByKey on " + input(node));
+              add(node, "GroupByKey on " + input(node));
             } else if (t instanceof Read.Unbounded<?> read) {
-              steps.add(SOURCE + sourceName(read.getSource()));
+              add(node, SOURCE + sourceName(read.getSource()));
             } else if (t instanceof ParDo.MultiOutput<?, ?> parDo) {
               DoFn<?, ?> fn = parDo.getFn();
               DoFnSignature sig = DoFnSignatures.getSignature(fn.getClass());
               if (!sig.stateDeclarations().isEmpty() || !sig.timerDeclarations().isEmpty()) {
-                steps.add("stateful ParDo(" + fn.getClass().getName() + ", state " + sig.stateDeclarations().keySet()
+                add(node, "stateful ParDo(" + fn.getClass().getName() + ", state " + sig.stateDeclarations().keySet()
                     + ", timers " + sig.timerDeclarations().keySet() + ") on " + input(node));
               }
             }
           }
         });
-    return new PipelineFingerprint(steps);
+    return new PipelineFingerprint(steps, names);
   }
 
   private static String sourceName(Object source) {
@@ -142,6 +150,16 @@ public final class PipelineFingerprint {
 
   public List<String> steps() {
     return steps;
+  }
+
+  /**
+   * The full name of each step's transform ("CountWords/Combine.perKey(Count)"), in the order of
+   * {@link #steps()}: not part of the fingerprint (a rename keeps the state's layout), but a
+   * runner that finds state by step name (Dataflow) needs a rename mapped. Empty for a fingerprint
+   * made from recorded steps.
+   */
+  public List<String> stepNames() {
+    return names;
   }
 
   public String hash() {

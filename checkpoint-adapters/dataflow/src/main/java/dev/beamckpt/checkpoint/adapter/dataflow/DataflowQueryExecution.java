@@ -4,15 +4,18 @@ import dev.beamckpt.checkpoint.CheckpointLocation;
 import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.execution.QueryStatus;
+import dev.beamckpt.checkpoint.fingerprint.PipelineFingerprint;
 import dev.beamckpt.checkpoint.log.CommitMetadata;
 import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
+import dev.beamckpt.checkpoint.log.VersionedFormat;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.runners.dataflow.DataflowJobName;
 import dev.beamckpt.runners.dataflow.DataflowJobs;
 import dev.beamckpt.runners.dataflow.DataflowJobs.JobState;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -78,9 +81,15 @@ final class DataflowQueryExecution extends AbstractQueryExecution {
       DataflowJobs jobs = new DataflowJobs(options);
       String how = "";
       long lastCommitted = location == null ? 0 : location.commits().latestBatchId().orElse(0L);
-      if (location != null && options.getCreateFromSnapshot() == null) {
-        how = apply(decide(location, jobs, lastCommitted), options);
+      PipelineFingerprint steps = PipelineFingerprint.of(spec.pipeline());
+      RestartDecision decision = location == null ? null : decide(location, jobs, lastCommitted);
+      if (decision != null && options.getCreateFromSnapshot() == null) {
+        mapRenamedSteps(spec, location, steps, decision, options);
+        how = apply(decision, options);
       } else if (options.getCreateFromSnapshot() != null) {
+        if (location != null) {
+          mapRenamedSteps(spec, location, steps, decision, options);
+        }
         how = ", started from snapshot " + options.getCreateFromSnapshot() + " as given";
       }
       LOG.info("Query '{}': submitting Dataflow job {} in {}/{}{}", spec.name(), options.getJobName(),
@@ -88,6 +97,7 @@ final class DataflowQueryExecution extends AbstractQueryExecution {
       PipelineResult result = spec.pipeline().run();
       String jobId = ((DataflowPipelineJob) result).getJobId();
       if (location != null) {
+        RenamedSteps.record(location.storage(), steps);
         location.runs().append(new RunInfo(runId, "DataflowRunner", System.currentTimeMillis(),
             LocalStorage.processDescription(), lastCommitted > 0 ? lastCommitted : -1, how.isEmpty() ? null : how.substring(2),
             jobId));
@@ -117,6 +127,36 @@ final class DataflowQueryExecution extends AbstractQueryExecution {
     }
     return RestartDecision.decide(location.uri(), lastRun, lastJob, new SnapshotLog(location.storage()).latest(),
         lastCommitted);
+  }
+
+  /**
+   * A job continuing another's state finds it by step name: steps renamed since the last job are
+   * mapped with {@code --transformNameMapping} (what the user passed wins), and the mapping is shown.
+   */
+  private static void mapRenamedSteps(QuerySpec spec, CheckpointLocation location, PipelineFingerprint steps,
+      RestartDecision decision, DataflowPipelineOptions options) throws IOException {
+    if (decision != null && decision.kind() != RestartDecision.Kind.UPDATE
+        && decision.kind() != RestartDecision.Kind.FROM_SNAPSHOT) {
+      return;
+    }
+    Map<String, String> mapping = new LinkedHashMap<>(RenamedSteps.mapping(location.storage(), steps));
+    if (mapping.isEmpty()) {
+      return;
+    }
+    if (options.getTransformNameMapping() != null) {
+      mapping.putAll(options.getTransformNameMapping());
+    }
+    options.setTransformNameMapping(mapping);
+    LOG.warn("Query '{}': steps were renamed since the last Dataflow job; their state is carried over with"
+        + " --transformNameMapping={}", spec.name(), toJson(mapping));
+  }
+
+  private static String toJson(Map<String, String> mapping) {
+    try {
+      return VersionedFormat.JSON.writeValueAsString(mapping);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return mapping.toString();
+    }
   }
 
   /** Sets the options the decision calls for; returns how the job continues, for status and runs/. */

@@ -93,6 +93,10 @@ class DataflowQueryTest {
 
   /** The word count; {@code byLength} counts word lengths instead: another stateful pipeline (Integer keys). */
   private static StreamingQuery start(String name, boolean byLength, String... args) throws IOException {
+    return start(name, byLength, "CountWords", args);
+  }
+
+  private static StreamingQuery start(String name, boolean byLength, String countStep, String... args) throws IOException {
     PipelineOptionsFactory.register(StreamingQueryOptions.class);
     PipelineOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().create();
     Pipeline p = Pipeline.create(options);
@@ -108,7 +112,7 @@ class DataflowQueryTest {
           .sink(ConsoleSink.create()).queryName(name).start();
     }
     PCollection<KV<String, Long>> counts = words.apply("Window", QueryWindowing.global(OutputMode.COMPLETE))
-        .apply("CountWords", Count.perElement());
+        .apply(countStep, Count.perElement());
     return WriteStream.of(counts).columns("word", "count").outputMode(OutputMode.COMPLETE).sink(ConsoleSink.create())
         .queryName(name).start();
   }
@@ -173,7 +177,8 @@ class DataflowQueryTest {
     assertEquals(List.of("POST " + JOBS), calls(), "a new location: one new job, no lookup, no update");
     CheckpointLocation loc = location(location);
     RunInfo run = loc.runs().get(0).orElseThrow();
-    assertEquals("job-1", run.runnerJobId());
+    String jobA = run.runnerJobId();
+    assertEquals(dataflow.lastJob(), jobA, "runs/0 names the job created");
     assertEquals("DataflowRunner", run.runner());
     String jobName = DataflowJobName.of("wc-stop", loc.metadata().id());
     assertEquals(jobName, dataflow.requests().get(0).body().path("name").asText());
@@ -181,38 +186,40 @@ class DataflowQueryTest {
     dataflow.clearRequests();
     first.stop();
     assertFalse(first.isActive());
-    assertEquals(List.of("POST " + JOBS + "/job-1:snapshot", "PUT " + JOBS + "/job-1"), writeCalls(),
+    assertEquals(List.of("POST " + JOBS + "/" + jobA + ":snapshot", "PUT " + JOBS + "/" + jobA), writeCalls(),
         "snapshot first, then drain");
     assertEquals("JOB_STATE_DRAINED", writes().get(1).body().path("requestedState").asText());
     assertEquals("604800s", writes().get(0).body().path("ttl").asText());
-    assertEquals("GET " + JOBS + "/job-1", calls().get(calls().size() - 1), "then waits for the job to end");
+    assertEquals("GET " + JOBS + "/" + jobA, calls().get(calls().size() - 1), "then waits for the job to end");
     SnapshotLog.Recorded snapshot = new SnapshotLog(loc.storage()).latest().orElseThrow();
-    assertEquals("snapshot-1", snapshot.snapshotId());
-    assertEquals("job-1", snapshot.jobId());
+    assertEquals(dataflow.lastSnapshot(), snapshot.snapshotId());
+    assertEquals(jobA, snapshot.jobId());
 
     dataflow.clearRequests();
     StreamingQuery second = start("wc-stop", false, args(location));
-    assertEquals(List.of("GET " + JOBS + "/job-1", "POST " + JOBS), calls(), "the last job looked up, then the new one");
+    assertEquals(List.of("GET " + JOBS + "/" + jobA, "POST " + JOBS), calls(), "the last job looked up, then the new one");
     JsonNode created = writes().get(0).body();
-    assertEquals("snapshot-1", created.path("createdFromSnapshotId").asText());
+    assertEquals(snapshot.snapshotId(), created.path("createdFromSnapshotId").asText());
     assertEquals(jobName, created.path("name").asText(), "the same job name at every start");
     assertFalse(created.has("replaceJobId"));
     RunInfo restarted = loc.runs().get(1).orElseThrow();
-    assertEquals("job-2", restarted.runnerJobId());
-    assertTrue(restarted.restoredFrom().contains("snapshot-1"), restarted.restoredFrom());
+    String jobB = restarted.runnerJobId();
+    assertEquals(dataflow.lastJob(), jobB);
+    assertTrue(restarted.restoredFrom().contains(snapshot.snapshotId()), restarted.restoredFrom());
 
     // Cancelled in the console: the query ends, and a restart has neither a running job nor a
     // snapshot of it, so it is refused before anything is submitted.
-    dataflow.setState("job-2", "JOB_STATE_CANCELLED");
+    dataflow.setState(jobB, "JOB_STATE_CANCELLED");
     StreamingQueryException ended = assertThrows(StreamingQueryException.class, () -> second.awaitTermination(60_000),
         "the query ends when its job ends outside it");
-    assertTrue(ended.getMessage().contains("job-2 ended outside the query: JOB_STATE_CANCELLED"), ended.getMessage());
+    assertTrue(ended.getMessage().contains(jobB + " ended outside the query: JOB_STATE_CANCELLED"), ended.getMessage());
     dataflow.clearRequests();
     IOException refused = assertThrows(IOException.class, () -> start("wc-stop", false, args(location)));
-    assertTrue(refused.getMessage().contains("Dataflow job job-2") && refused.getMessage().contains("JOB_STATE_CANCELLED")
-        && refused.getMessage().contains("snapshot-1, was taken of an earlier job (job-1)"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("Dataflow job " + jobB) && refused.getMessage().contains("JOB_STATE_CANCELLED")
+        && refused.getMessage().contains(snapshot.snapshotId() + ", was taken of an earlier job (" + jobA + ")"),
+        refused.getMessage());
     assertEquals(List.of(), writeCalls(), "refused: nothing submitted");
-    assertTrue(calls().contains("GET " + JOBS + "/job-2"), calls().toString());
+    assertTrue(calls().contains("GET " + JOBS + "/" + jobB), calls().toString());
   }
 
   @Test
@@ -221,8 +228,8 @@ class DataflowQueryTest {
     StreamingQuery first = start("wc-update", false, args(location, "--stopMode=cancel"));
     first.stop();
     // The launcher died between the snapshot and the cancel: the job still runs.
-    dataflow.setState("job-" + lastJobNumber(), "JOB_STATE_RUNNING");
-    String running = "job-" + lastJobNumber();
+    String running = dataflow.lastJob();
+    dataflow.setState(running, "JOB_STATE_RUNNING");
     dataflow.clearRequests();
     StreamingQuery second = start("wc-update", false, args(location, "--transformNameMapping={\"SplitWords\":\"SplitWords\"}"));
     assertEquals(List.of("GET " + JOBS + "/" + running, "GET " + JOBS, "POST " + JOBS), calls(),
@@ -234,6 +241,20 @@ class DataflowQueryTest {
     RunInfo run = location(location).runs().get(1).orElseThrow();
     assertTrue(run.restoredFrom().contains("replacing running job " + running), run.restoredFrom());
     second.stop();
+  }
+
+  @Test
+  void aRenamedStatefulStepIsMappedWhenTheRestartStartsFromTheSnapshot() throws Exception {
+    String location = "gs://ckpt/rename";
+    start("wc-rename", false, args(location)).stop();
+    dataflow.clearRequests();
+    StreamingQuery renamed = start("wc-rename", false, "CountByWord", args(location));
+    JsonNode created = writes().get(0).body();
+    assertTrue(created.path("createdFromSnapshotId").asText().startsWith("snapshot-"), created.toString());
+    assertEquals("CountByWord", created.path("transformNameMapping").path("CountWords").asText(),
+        created.path("transformNameMapping").toString());
+    assertEquals(1, created.path("transformNameMapping").size(), "only the renamed step is mapped");
+    renamed.stop();
   }
 
   @Test
@@ -252,9 +273,5 @@ class DataflowQueryTest {
         () -> start("wc-local", false, args(tmp.resolve("local").toString())));
     assertTrue(refused.getMessage().contains("gs://<bucket>"), refused.getMessage());
     assertEquals(List.of(), calls());
-  }
-
-  private int lastJobNumber() {
-    return dataflow.jobCount();
   }
 }

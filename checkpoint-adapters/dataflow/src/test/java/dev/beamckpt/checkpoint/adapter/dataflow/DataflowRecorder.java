@@ -71,8 +71,14 @@ final class DataflowRecorder implements AutoCloseable {
     jobs.get(jobId).put("currentState", state);
   }
 
-  synchronized int jobCount() {
-    return jobs.size();
+  /** The id of the job created last. */
+  synchronized String lastJob() {
+    return "job-" + (nextJob - 1);
+  }
+
+  /** The id of the snapshot taken last. */
+  synchronized String lastSnapshot() {
+    return "snapshot-" + (nextSnapshot - 1);
   }
 
   synchronized String state(String jobId) {
