@@ -101,6 +101,10 @@ final class QueryMain {
     int code = 0;
     try {
       running.awaitTermination();
+      String ended = running.status().message();
+      if (!"Stopped".equals(ended)) { // a query that ends by itself says how (a Dataflow template written)
+        System.err.println("Query '" + running.name() + "': " + ended);
+      }
     } catch (StreamingQueryException e) {
       System.err.println("Error: " + e.getMessage());
       code = 1;

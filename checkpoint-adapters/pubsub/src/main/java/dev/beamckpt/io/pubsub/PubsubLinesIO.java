@@ -104,7 +104,8 @@ public final class PubsubLinesIO {
               + " create ...), or check the project and --pubsubRootUrl.");
         }
       } catch (IOException | IllegalStateException e) {
-        LOG.warn("PubsubLinesIO: could not check that {} exists: {}", name, e.getMessage());
+        LOG.warn("PubsubLinesIO: could not check that {} exists at {}: {}", name, PubsubClients.rootUrl(options),
+            e.getMessage() != null ? e.getMessage() : e.toString());
       }
     }
   }

@@ -72,6 +72,7 @@ final class DataflowQueryExecution extends AbstractQueryExecution {
         throw new IllegalArgumentException("--stopMode=" + stopMode + " is not a way to stop a Dataflow job: use drain"
             + " (finish what was read) or cancel (at once).");
       }
+      options.setStreaming(true); // a query is a streaming job, whatever its sources say
       if (location != null) {
         options.setJobName(DataflowJobName.of(spec.name(), location.metadata().id()));
       }

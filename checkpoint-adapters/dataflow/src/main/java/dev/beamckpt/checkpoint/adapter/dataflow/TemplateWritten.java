@@ -29,6 +29,8 @@ final class TemplateWritten extends AbstractQueryExecution {
         options.getTemplateLocation());
     TemplateWritten written = new TemplateWritten(spec, location, runId, options.getTemplateLocation());
     written.finish(List.of(), location);
+    written.status = new QueryStatus("Dataflow template written to " + options.getTemplateLocation()
+        + " (job name " + options.getJobName() + "); nothing was submitted", false, false);
     return written;
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.LocationDescription;
 import dev.beamckpt.checkpoint.log.RunInfo;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.Storages;
@@ -194,6 +195,13 @@ class DataflowQueryTest {
     SnapshotLog.Recorded snapshot = new SnapshotLog(loc.storage()).latest().orElseThrow();
     assertEquals(dataflow.lastSnapshot(), snapshot.snapshotId());
     assertEquals(jobA, snapshot.jobId());
+
+    String described = LocationDescription.describe(location, PipelineOptionsFactory.fromArgs("--gcsEndpoint="
+        + gcs.endpoint() + "/storage/v1/").create());
+    assertTrue(described.contains("job " + jobA) && described.contains("Dataflow snapshots")
+        && described.contains(snapshot.snapshotId() + " of job " + jobA)
+        && described.contains("on Dataflow the next run replaces job " + jobA + " if it still runs (--update), else"
+            + " starts from snapshot " + snapshot.snapshotId()), described);
 
     dataflow.clearRequests();
     StreamingQuery second = start("wc-stop", false, args(location));
