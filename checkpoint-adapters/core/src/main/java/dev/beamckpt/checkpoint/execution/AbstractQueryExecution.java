@@ -1,6 +1,8 @@
 package dev.beamckpt.checkpoint.execution;
 
 import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.log.CommitMetadata;
+import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.source.LoggedSources;
 import dev.beamckpt.checkpoint.source.SourceChannel;
 import java.io.IOException;
@@ -88,6 +90,26 @@ public abstract class AbstractQueryExecution implements QueryExecution {
       }
     }
     markTerminated();
+  }
+
+  /**
+   * Turns the batches committed in {@code location} after {@code reported} into progress, for an
+   * adapter whose job commits its batches itself (Flink, Dataflow); returns the newest committed.
+   *
+   * @param durations how long the runner took, by phase, as far as the adapter knows
+   * @param where where the batch ran, for the progress ("in the Flink job")
+   */
+  protected final long reportCommitted(CheckpointLocation location, long reported, Map<String, Long> durations,
+      String where) throws IOException {
+    long latest = location.commits().latestBatchId().orElse(0L);
+    for (long batch = reported + 1; batch <= latest; batch++) {
+      Optional<CommitMetadata> commit = location.commits().get(batch);
+      Optional<OffsetSeq> offsets = location.offsets().get(batch);
+      if (commit.isPresent() && offsets.isPresent()) {
+        progress.committed(batch, offsets.get(), commit.get(), durations, -1, null, where);
+      }
+    }
+    return Math.max(reported, latest);
   }
 
   /** Closes receivers, logging what fails: one that cannot close must not keep the others open. */

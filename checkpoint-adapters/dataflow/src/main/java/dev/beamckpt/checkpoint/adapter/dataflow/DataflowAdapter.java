@@ -78,8 +78,7 @@ public final class DataflowAdapter implements CheckpointAdapter {
   /** From the location alone (describe makes no Dataflow call): what the next start will try. */
   @Override
   public Optional<String> resumeNote(CheckpointLocation location, RecoveryPlan plan) throws IOException {
-    Optional<Long> last = location.runs().latestBatchId();
-    Optional<RunInfo> run = last.isPresent() ? location.runs().get(last.get()) : Optional.empty();
+    Optional<RunInfo> run = location.runs().latest();
     if (run.isEmpty() || !"DataflowRunner".equals(run.get().runner())) {
       return Optional.empty();
     }

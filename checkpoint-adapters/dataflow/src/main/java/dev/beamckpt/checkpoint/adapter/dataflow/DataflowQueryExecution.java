@@ -5,8 +5,6 @@ import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.execution.QueryStatus;
 import dev.beamckpt.checkpoint.fingerprint.PipelineFingerprint;
-import dev.beamckpt.checkpoint.log.CommitMetadata;
-import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
 import dev.beamckpt.checkpoint.log.VersionedFormat;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
@@ -120,8 +118,7 @@ final class DataflowQueryExecution extends AbstractQueryExecution {
 
   private static RestartDecision decide(CheckpointLocation location, DataflowJobs jobs, long lastCommitted)
       throws IOException {
-    Optional<Long> lastRunId = location.runs().latestBatchId();
-    Optional<RunInfo> lastRun = lastRunId.isPresent() ? location.runs().get(lastRunId.get()) : Optional.empty();
+    Optional<RunInfo> lastRun = location.runs().latest();
     Optional<JobState> lastJob = Optional.empty();
     if (lastRun.isPresent() && "DataflowRunner".equals(lastRun.get().runner()) && lastRun.get().runnerJobId() != null) {
       lastJob = jobs.get(lastRun.get().runnerJobId());
@@ -205,18 +202,9 @@ final class DataflowQueryExecution extends AbstractQueryExecution {
   }
 
   private void reportCommits() throws IOException {
-    if (location == null) {
-      return;
+    if (location != null) {
+      reportedBatch = reportCommitted(location, reportedBatch, Map.of(), "in the Dataflow job");
     }
-    long latest = location.commits().latestBatchId().orElse(0L);
-    for (long batch = reportedBatch + 1; batch <= latest; batch++) {
-      Optional<CommitMetadata> commit = location.commits().get(batch);
-      Optional<OffsetSeq> offsets = location.offsets().get(batch);
-      if (commit.isPresent() && offsets.isPresent()) {
-        progress.committed(batch, offsets.get(), commit.get(), Map.of(), -1, null, "in the Dataflow job");
-      }
-    }
-    reportedBatch = Math.max(reportedBatch, latest);
   }
 
   /**

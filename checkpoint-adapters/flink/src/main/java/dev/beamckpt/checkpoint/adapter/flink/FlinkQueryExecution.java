@@ -8,8 +8,6 @@ import dev.beamckpt.checkpoint.combine.RunningState;
 import dev.beamckpt.checkpoint.execution.AbstractQueryExecution;
 import dev.beamckpt.checkpoint.execution.QuerySpec;
 import dev.beamckpt.checkpoint.execution.QueryStatus;
-import dev.beamckpt.checkpoint.log.CommitMetadata;
-import dev.beamckpt.checkpoint.log.OffsetSeq;
 import dev.beamckpt.checkpoint.log.RunInfo;
 import dev.beamckpt.checkpoint.source.FinalizedOffsets;
 import dev.beamckpt.checkpoint.source.LoggedSource;
@@ -283,17 +281,9 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
     if (location == null) {
       return;
     }
-    long latest = location.commits().latestBatchId().orElse(0L);
-    for (long batch = reportedBatch + 1; batch <= latest; batch++) {
-      Optional<CommitMetadata> commit = location.commits().get(batch);
-      Optional<OffsetSeq> offsets = location.offsets().get(batch);
-      if (commit.isPresent() && offsets.isPresent()) {
-        Map<String, Long> durations = lastCheckpoint.has("end_to_end_duration")
-            ? Map.of("checkpoint", lastCheckpoint.path("end_to_end_duration").asLong()) : Map.of();
-        progress.committed(batch, offsets.get(), commit.get(), durations, -1, null, "in the Flink job");
-      }
-    }
-    reportedBatch = Math.max(reportedBatch, latest);
+    Map<String, Long> durations = lastCheckpoint.has("end_to_end_duration")
+        ? Map.of("checkpoint", lastCheckpoint.path("end_to_end_duration").asLong()) : Map.of();
+    reportedBatch = reportCommitted(location, reportedBatch, durations, "in the Flink job");
   }
 
   /**
