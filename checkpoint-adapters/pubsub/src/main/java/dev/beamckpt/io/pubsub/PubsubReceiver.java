@@ -143,7 +143,7 @@ final class PubsubReceiver implements Receiver {
    * stop came while the location could not be written.
    */
   private boolean log(List<PubsubClient.Received> pulled) throws IOException {
-    List<String> ids = new ArrayList<>();
+    Set<String> ids = new LinkedHashSet<>();
     List<String> records = new ArrayList<>();
     List<PubsubClient.Received> fresh = new ArrayList<>();
     for (PubsubClient.Received m : pulled) {
@@ -162,7 +162,7 @@ final class PubsubReceiver implements Receiver {
     }
     long offset = channel.log().endOffset();
     if (retrying("recording the messages about to be logged in " + (location == null ? "memory" : location.uri()), () -> {
-      unacked.beforeAppend(offset, ids);
+      unacked.beforeAppend(offset, List.copyOf(ids));
       return Boolean.TRUE;
     }) == null) {
       return false;
@@ -190,7 +190,7 @@ final class PubsubReceiver implements Receiver {
     }
   }
 
-  private void remember(List<String> ids) {
+  private void remember(Set<String> ids) {
     recentIds.addAll(ids);
     var it = recentIds.iterator();
     for (int excess = recentIds.size() - RECENT_IDS; excess > 0; excess--) {
