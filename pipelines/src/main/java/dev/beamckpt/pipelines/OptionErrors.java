@@ -15,6 +15,8 @@ final class OptionErrors {
   private static final Pattern BAD_VALUE =
       Pattern.compile("Cannot deserialize value of type `(?:[\\w.]+\\.)?(\\w+)` from String \"(.*?)\"");
   private static final Pattern REPEATED = Pattern.compile("expected one element but was: <(.*)>");
+  private static final Pattern UNKNOWN = Pattern.compile("missing a property named '(\\w+)'");
+  private static final Pattern RUNNER = Pattern.compile("Unknown 'runner' specified '(.*?)', supported pipeline runners \\[(.*)\\]");
 
   private OptionErrors() {}
 
@@ -38,6 +40,18 @@ final class OptionErrors {
               option.getValue()) + "): give it once.";
         }
       }
+    }
+    Matcher unknown = UNKNOWN.matcher(message);
+    if (unknown.find()) {
+      return "--" + unknown.group(1) + " is not an option of this query (a typo? option names are case-sensitive): the"
+          + " options are listed in the README, section Options.";
+    }
+    Matcher runner = RUNNER.matcher(message);
+    if (runner.find()) {
+      String known = String.join(", ", java.util.Arrays.stream(runner.group(2).split(",\\s*"))
+          .filter(r -> !r.startsWith("Test")).toList());
+      return "--runner=" + runner.group(1) + " is not a runner here: use " + known + ", or DataflowRunner (bin/ scripts"
+          + " add it to the class path when it is asked for).";
     }
     return message.lines().findFirst().orElse(message);
   }

@@ -21,6 +21,15 @@ class OptionErrorsTest {
         explain("--trigger=2 seconds", "--trigger=availableNow"));
   }
 
+  @Test
+  void anUnknownOptionAndAnUnknownRunnerAreNamed() {
+    assertEquals("--noSuchOption is not an option of this query (a typo? option names are case-sensitive): the options"
+        + " are listed in the README, section Options.", explain("--noSuchOption=1"));
+    String runner = explain("--runner=Nope");
+    org.junit.jupiter.api.Assertions.assertTrue(runner.startsWith("--runner=Nope is not a runner here: use DirectRunner,")
+        && runner.contains("FlinkRunner") && !runner.contains("TestFlinkRunner"), runner);
+  }
+
   private static String explain(String... args) {
     PipelineOptionsFactory.register(QueryOptions.class);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -1,5 +1,6 @@
 package dev.beamckpt.sdk;
 
+import dev.beamckpt.checkpoint.CheckpointOptions;
 import dev.beamckpt.checkpoint.adapter.CheckpointAdapter;
 import dev.beamckpt.checkpoint.adapter.CheckpointAdapters;
 import dev.beamckpt.checkpoint.execution.BatchCommitter;
@@ -129,6 +130,7 @@ public final class WriteStream<K, V> {
 
   public StreamingQuery start() throws IOException {
     StreamingQueryOptions options = results.getPipeline().getOptions().as(StreamingQueryOptions.class);
+    CheckpointOptions.check(options);
     OutputMode mode = outputMode != null ? outputMode : outputModeOf(options, OutputMode.APPEND);
     String name = queryName != null ? queryName : options.getQueryName() != null ? options.getQueryName() : "query";
     Trigger trigger = Trigger.parse(options.getTrigger());

@@ -66,6 +66,9 @@ public final class CheckpointLocation implements AutoCloseable {
   public static CheckpointLocation openForQuery(String uri, PipelineOptions options, String queryName,
       PipelineFingerprint fingerprint, String owner) throws IOException {
     CheckpointStorage storage = Storages.forLocation(uri, options);
+    if (readMetadata(storage).isEmpty()) {
+      refuseForeignDirectory(storage); // before the lease: a refused directory gets no lock file either
+    }
     storage.checkWritable();
     CheckpointStorage.Lease lease = storage.acquireLease(owner);
     try {

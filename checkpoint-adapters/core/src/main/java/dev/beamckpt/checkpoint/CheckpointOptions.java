@@ -77,4 +77,27 @@ public interface CheckpointOptions extends PipelineOptions {
   int getLocationLeaseSeconds();
 
   void setLocationLeaseSeconds(int value);
+
+  /**
+   * Refuses values no query can run with, naming the option and what to give; called before a query
+   * opens its location, so a refused query writes nothing.
+   */
+  static void check(CheckpointOptions options) {
+    if (options.getMinBatchesToRetain() < 1) {
+      throw new IllegalArgumentException("--minBatchesToRetain=" + options.getMinBatchesToRetain() + ": a location keeps"
+          + " at least the last batch, which a restart continues from. Give 1 or more (Spark's default is 100).");
+    }
+    if (options.getReceiveLogSyncMillis() < 0) {
+      throw new IllegalArgumentException("--receiveLogSyncMillis=" + options.getReceiveLogSyncMillis() + " is negative:"
+          + " give how often, in milliseconds, an object store's receive log is sealed (0: only at batches).");
+    }
+    if (options.getLocationLeaseSeconds() < 1) {
+      throw new IllegalArgumentException("--locationLeaseSeconds=" + options.getLocationLeaseSeconds() + ": a lease"
+          + " must last at least 1 second (it is renewed a few times within it). The default is 10.");
+    }
+    if (options.getReceiveLogSegmentBytes() < 1024) {
+      throw new IllegalArgumentException("--receiveLogSegmentBytes=" + options.getReceiveLogSegmentBytes()
+          + " is too small: give at least 1024 (the default is 64 MiB).");
+    }
+  }
 }

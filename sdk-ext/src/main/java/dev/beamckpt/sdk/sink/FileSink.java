@@ -47,7 +47,8 @@ public final class FileSink implements Sink {
     try {
       return Format.valueOf(text.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("File format '" + text + "' is not supported: use json or avro.");
+      throw new IllegalArgumentException("--fileFormat=" + text + ": file format '" + text + "' is not supported: use json"
+          + " or avro.");
     }
   }
 

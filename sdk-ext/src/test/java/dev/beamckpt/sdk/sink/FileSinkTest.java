@@ -72,6 +72,7 @@ class FileSinkTest {
   @Test
   void anUnknownFormatIsNamed() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FileSink.parseFormat("csv"));
-    assertTrue(e.getMessage().contains("'csv' is not supported: use json or avro"), e.getMessage());
+    assertTrue(e.getMessage().contains("--fileFormat=csv: file format 'csv' is not supported: use json or avro"),
+        e.getMessage());
   }
 }

@@ -50,6 +50,16 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
     return DisplayData.from(options).items().stream().anyMatch(item -> item.getKey().equals(name));
   }
 
+  /** The state backend the options name, refused unless Beam can checkpoint it to a location. */
+  static String stateBackend(FlinkPipelineOptions flink) {
+    String backend = flink.getStateBackend() == null ? "filesystem" : flink.getStateBackend().toLowerCase(Locale.ROOT);
+    if (!BACKENDS.contains(backend)) {
+      throw new IllegalArgumentException("--stateBackend=" + flink.getStateBackend() + " is not a Flink state backend"
+          + " Beam can checkpoint to a location: use filesystem (heap state) or rocksdb (state on local disk).");
+    }
+    return backend;
+  }
+
   static FlinkJobSettings apply(QuerySpec spec, String stateUri, FlinkRestorePoint restore, String runId) throws IOException {
     FlinkPipelineOptions flink = spec.pipeline().getOptions().as(FlinkPipelineOptions.class);
     String jobName = spec.name() + "-" + runId.substring(0, 8);
@@ -98,12 +108,7 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
       flink.setParallelism(1);
     }
     if (stateUri != null) {
-      String backend = flink.getStateBackend() == null ? "filesystem" : flink.getStateBackend().toLowerCase(Locale.ROOT);
-      if (!BACKENDS.contains(backend)) {
-        throw new IllegalArgumentException("--stateBackend=" + flink.getStateBackend() + " is not a Flink state backend"
-            + " Beam can checkpoint to a location: use filesystem (heap state) or rocksdb (state on local disk).");
-      }
-      flink.setStateBackend(backend);
+      flink.setStateBackend(stateBackend(flink));
       if (flink.getStateBackendStoragePath() != null && !flink.getStateBackendStoragePath().equals(stateUri)) {
         throw new IllegalArgumentException("--stateBackendStoragePath=" + flink.getStateBackendStoragePath()
             + " conflicts with --checkpointLocation, which keeps Flink's checkpoints in " + stateUri

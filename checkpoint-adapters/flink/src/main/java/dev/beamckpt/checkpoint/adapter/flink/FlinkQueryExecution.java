@@ -82,6 +82,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
 
   static FlinkQueryExecution start(QuerySpec spec) throws IOException {
     String runId = UUID.randomUUID().toString();
+    FlinkJobSettings.stateBackend(spec.pipeline().getOptions().as(FlinkPipelineOptions.class)); // refused before the location is touched
     CheckpointLocation location = spec.openLocation(); // a location of another pipeline is the first error to report
     try {
       FlinkJobSettings.refuseEventTimeWindowsWithoutBarrierWatermarks(spec);
