@@ -39,13 +39,14 @@ class CrashRecoveryTest {
 
   @Test
   void sigkillMidStreamLosesOnlyLinesInFlight() throws Exception {
-    long lost = run(false, 11);
-    System.out.println("[crash, mid-stream] lines lost in flight across 3 SIGKILLs: " + lost);
+    int kills = Campaign.kills(3);
+    long lost = run(false, 11, kills);
+    System.out.println("[crash, mid-stream] lines lost in flight across " + kills + " SIGKILLs: " + lost);
   }
 
   @Test
   void sigkillAfterSenderPausesLosesNothing() throws Exception {
-    long lost = run(true, 23);
+    long lost = run(true, 23, 3);
     System.out.println("[crash, sender paused] lines lost in flight across 3 SIGKILLs: " + lost);
     assertEquals(0, lost, "with the sender paused and the log caught up, a SIGKILL loses no line");
   }
@@ -53,10 +54,11 @@ class CrashRecoveryTest {
   /** On Flink in-process the SIGKILL takes Flink with it; the restart restores the newest checkpoint in state/. */
   @Test
   void sigkillMidStreamOnFlinkLosesOnlyLinesInFlight() throws Exception {
-    long lost = run(false, 31, "--runner=FlinkRunner");
+    int kills = Campaign.kills(3);
+    long lost = run(false, 31, kills, "--runner=FlinkRunner");
     // A restarted Flink job takes seconds to restore; each kill waits for it to commit a batch, so every
     // kill lands on a running job with state to restore, not on one still starting.
-    System.out.println("[crash, mid-stream, Flink in-process] lines lost in flight across 3 SIGKILLs: " + lost);
+    System.out.println("[crash, mid-stream, Flink in-process] lines lost in flight across " + kills + " SIGKILLs: " + lost);
   }
 
   /**
@@ -118,9 +120,11 @@ class CrashRecoveryTest {
         + " sealed) by a SIGKILL: " + lost);
   }
 
-  private long run(boolean pauseBeforeKill, long seed, String... runnerArgs) throws Exception {
+  private long run(boolean pauseBeforeKill, long seed, int kills, String... runnerArgs) throws Exception {
     Path location = tmp.resolve("ckpt");
-    return run(location.toString(), LocalStorage.at(location), List.of(), LINES, 3, pauseBeforeKill, false, seed,
+    // The stream lasts about a second per kill (at least the usual 10 s), so the kills spread over it.
+    int lines = Math.max(LINES, kills * LINES_PER_SECOND);
+    return run(location.toString(), LocalStorage.at(location), List.of(), lines, kills, pauseBeforeKill, false, seed,
         runnerArgs);
   }
 
