@@ -81,15 +81,17 @@ final class DataflowQueryExecution extends AbstractQueryExecution {
       String how = "";
       long lastCommitted = location == null ? 0 : location.commits().latestBatchId().orElse(0L);
       PipelineFingerprint steps = PipelineFingerprint.of(spec.pipeline());
-      RestartDecision decision = location == null ? null : decide(location, jobs, lastCommitted);
-      if (decision != null && options.getCreateFromSnapshot() == null) {
-        mapRenamedSteps(spec, location, steps, decision, options);
-        how = apply(decision, options);
-      } else if (options.getCreateFromSnapshot() != null) {
+      if (options.getCreateFromSnapshot() != null) { // the user's snapshot: no decision, no lookup
         if (location != null) {
-          mapRenamedSteps(spec, location, steps, decision, options);
+          mapRenamedSteps(spec, location, steps, options);
         }
         how = ", started from snapshot " + options.getCreateFromSnapshot() + " as given";
+      } else if (location != null) {
+        RestartDecision decision = decide(location, jobs, lastCommitted);
+        if (decision.kind() == RestartDecision.Kind.UPDATE || decision.kind() == RestartDecision.Kind.FROM_SNAPSHOT) {
+          mapRenamedSteps(spec, location, steps, options);
+        }
+        how = apply(decision, options);
       }
       LOG.info("Query '{}': submitting Dataflow job {} in {}/{}{}", spec.name(), options.getJobName(),
           options.getProject(), options.getRegion(), how);
@@ -132,11 +134,7 @@ final class DataflowQueryExecution extends AbstractQueryExecution {
    * mapped with {@code --transformNameMapping} (what the user passed wins), and the mapping is shown.
    */
   private static void mapRenamedSteps(QuerySpec spec, CheckpointLocation location, PipelineFingerprint steps,
-      RestartDecision decision, DataflowPipelineOptions options) throws IOException {
-    if (decision != null && decision.kind() != RestartDecision.Kind.UPDATE
-        && decision.kind() != RestartDecision.Kind.FROM_SNAPSHOT) {
-      return;
-    }
+      DataflowPipelineOptions options) throws IOException {
     Map<String, String> mapping = new LinkedHashMap<>(RenamedSteps.mapping(location.storage(), steps));
     if (mapping.isEmpty()) {
       return;
