@@ -72,11 +72,7 @@ public final class MultipleQueries {
       }
     }
     printMemoryTable(NAMES.get(1));
-    System.err.flush();
-    // Every query has stopped and released its location. With two in-process Flink jobs, a shutdown
-    // hook of the second one's Pekko actor system fails (its component class loader is closed
-    // already) and prints a stack trace at exit; there is nothing left for hooks to do.
-    Runtime.getRuntime().halt(code);
+    QueryMain.exit(code);
   }
 
   /**

@@ -114,7 +114,7 @@ final class QueryMain {
   }
 
   /** Exits; if a library's shutdown hook hangs, halts after a bound instead of hanging. */
-  private static void exit(int code) {
+  static void exit(int code) {
     Thread watchdog = new Thread(() -> {
       try {
         Thread.sleep(EXIT_HOOKS_MS);

@@ -1,7 +1,11 @@
 package dev.beamckpt.runners.flink;
 
 import java.util.concurrent.CompletableFuture;
+import java.time.Duration;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.flink.client.deployment.executors.LocalExecutor;
@@ -40,6 +44,8 @@ public final class PrestartedMiniCluster {
   /** The job's configuration, read once: the directory holds the job's settings before the start. */
   private final Configuration jobConf;
   private final AtomicBoolean taken = new AtomicBoolean();
+  /** The cluster the executor ran the job on: this one, or the one started because the guess was wrong. */
+  private volatile MiniCluster used;
 
   private PrestartedMiniCluster(Early cluster, Configuration jobConf) {
     this.cluster = cluster;
@@ -101,19 +107,41 @@ public final class PrestartedMiniCluster {
     if (needed.getNumTaskManagers() == guessed.getNumTaskManagers()
         && needed.getConfiguration().get(TaskManagerOptions.NUM_TASK_SLOTS)
             .equals(guessed.getConfiguration().get(TaskManagerOptions.NUM_TASK_SLOTS))) {
+      used = cluster;
       return cluster;
     }
     LOG.info("The job needs {} task manager(s) with {} slot(s), not the {} with {} started early: starting those",
         needed.getNumTaskManagers(), needed.getConfiguration().get(TaskManagerOptions.NUM_TASK_SLOTS),
         guessed.getNumTaskManagers(), guessed.getConfiguration().get(TaskManagerOptions.NUM_TASK_SLOTS));
     close();
-    return new MiniCluster(needed);
+    used = new MiniCluster(needed);
+    return used;
   }
 
   /** Stops the cluster if no job took it (the executor stops it with the job otherwise). */
   public void closeIfUnused() {
     if (!taken.getAndSet(true)) {
       close();
+    }
+  }
+
+  /**
+   * After the job ended: closes the cluster it ran on and waits, within {@code timeout}, until it
+   * is shut down. The executor only begins that shutdown when the job ends; a JVM that exits
+   * meanwhile runs Pekko's shutdown hook while Flink closes the class loader Pekko's classes come
+   * from, and the hook fails with a NoClassDefFoundError.
+   */
+  public void awaitClosed(Duration timeout) throws InterruptedException {
+    closeIfUnused();
+    MiniCluster ran = used;
+    if (ran == null) {
+      return;
+    }
+    try {
+      ran.closeAsync().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("The in-process Flink cluster did not shut down cleanly within {} s: {}", timeout.toSeconds(),
+          e.getMessage());
     }
   }
 

@@ -45,6 +45,8 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
   private static final long SUBMISSION_WAIT_MS = 30_000;
   /** How long a stop waits for a stopped or cancelled job to end before giving up on it. */
   private static final long JOB_END_WAIT_MS = 30_000;
+  /** How long an ended job's in-process cluster may take to shut down (part of the wait above). */
+  private static final Duration CLUSTER_CLOSE_WAIT = Duration.ofSeconds(15);
 
   private final CheckpointLocation location;
   private final String stateUri;
@@ -158,7 +160,11 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         }
       } finally {
         if (prestarted != null) {
-          prestarted.closeIfUnused();
+          try {
+            prestarted.awaitClosed(CLUSTER_CLOSE_WAIT);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
         }
         jobEnded.countDown();
       }
