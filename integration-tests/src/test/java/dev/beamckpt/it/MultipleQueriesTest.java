@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +47,8 @@ class MultipleQueriesTest {
       awaitQuery1Counts(app, lines.subList(0, 300));
       app.stopGracefully(Duration.ofSeconds(60));
       assertEquals(Locations.wordCountsOfLines(lines.subList(0, 300)), memoryTable(app.stdout()), "query2 at exit");
+      // As with nc, a line written before the server notices the client left goes into the dead connection.
+      assertTrue(server.awaitNoClient(10, TimeUnit.SECONDS), "the server saw the stopped application leave");
 
       server.sendAll(lines.subList(300, 600)); // sent while the application is down: the server keeps them
       app = QueryProcess.start(MultipleQueries.class, args);

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +36,7 @@ class RunnerMoveTest {
       server.send("hello world hello spark");
       direct.awaitStdout(s -> !QueryProcess.batches(s).isEmpty(), Duration.ofSeconds(90), "batch 1 on Direct");
       direct.stopGracefully(Duration.ofSeconds(60));
+      assertTrue(server.awaitNoClient(10, TimeUnit.SECONDS), "the server saw the stopped query leave");
 
       server.send("hello flink");
       QueryProcess flink = QueryProcess.start(WordCount.class, with("--runner=FlinkRunner", common));

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +80,7 @@ class WindowedAppendTest {
       QueryProcess query = QueryProcess.start(WindowedWordCount.class, args);
       trickle(server, lines.subList(0, 400), query, crash.connections(1));
       query.stopGracefully(Duration.ofSeconds(90));
+      assertTrue(server.awaitNoClient(10, TimeUnit.SECONDS), "the server saw the stopped query leave");
 
       server.sendAll(lines.subList(400, 500)); // while down: ingested after the restart
       query = QueryProcess.start(WindowedWordCount.class, args);
