@@ -3,10 +3,8 @@ package dev.beamckpt.it;
 import dev.beamckpt.io.socket.ZipfLines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beamckpt.io.socket.LineServer;
-import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.checkpoint.storage.Storages;
@@ -19,9 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryTest {
   private static final int LINES = 20_000;
   private static final int LINES_PER_SECOND = 2_000;
-  private static final String END_MARKER = "end-of-stream-marker";
   @TempDir Path tmp;
 
   @Test
@@ -171,7 +166,7 @@ class CrashRecoveryTest {
         if (due) {
           steadyKillLine = -1;
           if (argList.contains("--runner=FlinkRunner")) {
-            awaitCommitSince(commitsAtStart, storage, query);
+            KillOracle.awaitCommitSince(commitsAtStart, storage, query);
           }
           if (pauseBeforeKill) {
             awaitLogCaughtUp(server, storage, query);
@@ -194,36 +189,8 @@ class CrashRecoveryTest {
         Thread.sleep(50); // pacing: about LINES_PER_SECOND; a mid-stream kill lands while the server writes
       }
       assertEquals(killAt.length, next, "every SIGKILL happened while lines were sent");
-      server.send(END_MARKER);
-      assertTrue(server.awaitSent(end + 1, 120, TimeUnit.SECONDS), "the server could not deliver every line");
-      List<LogRecord> log = Locations.awaitWordInOutput(storage, output, END_MARKER, query, Duration.ofMinutes(5));
-      query.stopGracefully(Duration.ofSeconds(60));
-
-      List<String> all = new ArrayList<>(lines.subList(0, end));
-      all.add(END_MARKER);
-      assertNoLineTwice(all, log);
-      Map<String, Long> expected = Locations.wordCounts(log);
-      Map<String, Long> actual = Locations.countsOf(Locations.fileSinkRows(output, true));
-      assertEquals(expected, actual, "final counts must equal the counts of every line in the receive log");
-      return server.linesSent() - log.size();
+      return KillOracle.finishAndCheck(server, lines, end, storage, output, query);
     }
-  }
-
-  /** The log holds sent lines in order, each at most once: a subsequence of what was sent. */
-  private static void assertNoLineTwice(List<String> sent, List<LogRecord> log) {
-    int i = 0;
-    for (LogRecord r : log) {
-      while (i < sent.size() && !sent.get(i).equals(r.line())) {
-        i++;
-      }
-      assertTrue(i < sent.size(), "log record " + r.offset() + " is not the next sent line: duplicated or reordered");
-      i++;
-    }
-  }
-
-  private static void awaitCommitSince(long before, CheckpointStorage location, QueryProcess query) throws Exception {
-    query.await("a commit by the running query", Duration.ofSeconds(120),
-        () -> Locations.latest(location, "commits").orElse(0L) > before);
   }
 
   /** With the sender paused, what the server wrote must reach the log. */

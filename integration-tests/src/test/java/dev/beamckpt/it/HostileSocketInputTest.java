@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beamckpt.pipelines.WordCount;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -39,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the resets, the replaced bytes and the skipped line.
  */
 class HostileSocketInputTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final long LONG_LINE_BYTES = 300L << 20;
   @TempDir Path tmp;
 
@@ -69,7 +67,7 @@ class HostileSocketInputTest {
       assertFalse(counts.keySet().stream().anyMatch(w -> w.endsWith("after1") && w.length() > 6),
           "the skipped line's tail did not join the next line");
 
-      JsonNode metrics = lastProgress(query.stderr()).path("sources").get(0).path("metrics");
+      JsonNode metrics = query.lastProgress().path("sources").get(0).path("metrics");
       assertTrue(metrics.path("reconnects").asLong() >= 3, metrics.toString());
       assertTrue(metrics.path("malformedLines").asLong() >= 1, metrics.toString());
       assertEquals(1, metrics.path("overlongLines").asLong(), metrics.toString());
@@ -109,16 +107,5 @@ class HostileSocketInputTest {
     } catch (IOException | InterruptedException e) {
       // the test ended
     }
-  }
-
-  private static JsonNode lastProgress(String stderr) throws IOException {
-    JsonNode last = null;
-    for (String line : stderr.split("\n")) {
-      if (line.startsWith("{") && line.contains("\"sources\"")) {
-        last = JSON.readTree(line);
-      }
-    }
-    assertTrue(last != null, "no progress printed: " + stderr);
-    return last;
   }
 }

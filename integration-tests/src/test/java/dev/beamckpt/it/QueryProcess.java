@@ -1,5 +1,7 @@
 package dev.beamckpt.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beamckpt.runners.flink.JvmOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -114,6 +116,26 @@ final class QueryProcess implements AutoCloseable {
     }
   }
 
+  /** The last progress report the query printed (a JSON line on stderr with --printProgress). */
+  JsonNode lastProgress() throws IOException {
+    JsonNode last = null;
+    for (String line : stderr().split("\n")) {
+      if (line.startsWith("{") && line.contains("\"sources\"")) {
+        last = PROGRESS_JSON.readTree(line);
+      }
+    }
+    if (last == null) {
+      throw new AssertionError("no progress printed:\n" + stderr());
+    }
+    return last;
+  }
+
+  private static final ObjectMapper PROGRESS_JSON = new ObjectMapper();
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   long pid() {
     return process.pid();
   }
@@ -164,9 +186,9 @@ final class QueryProcess implements AutoCloseable {
   /**
    * Sends a signal with perl (as for starting the query): Java cannot send SIGINT, `kill` is not on
    * every machine, and Process.destroy() also closes our ends of the query's output pipes, so what
-   * it prints while stopping would be lost.
+   * it prints while stopping would be lost. STOP and CONT freeze and thaw it.
    */
-  private void signal(String name) throws Exception {
+  void signal(String name) throws Exception {
     stderrAtSignal = stderr().length();
     if (new ProcessBuilder("perl", "-e", "kill('" + name + "', " + process.pid() + ") or die $!").start().waitFor() != 0) {
       throw new AssertionError("sending SIG" + name + " to " + process.pid() + " failed");

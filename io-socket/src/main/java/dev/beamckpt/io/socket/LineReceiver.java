@@ -54,6 +54,11 @@ final class LineReceiver implements Receiver {
   private final AtomicLong malformedLines = new AtomicLong();
   private final AtomicLong overlongLines = new AtomicLong();
   private final AtomicLong reconnects = new AtomicLong();
+  /**
+   * The longest time between a read that returned data and the next read, in ms: what the receiver
+   * spent decoding and logging one chunk while the server's data waited in the connection.
+   */
+  private final AtomicLong longestReadGapMs = new AtomicLong();
   private final CharsetDecoder strictUtf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
 
@@ -181,6 +186,7 @@ final class LineReceiver implements Receiver {
     int len = 0;
     boolean overlong = false;
     boolean draining = false;
+    long dataReadNanos = 0;
     while (true) {
       if (!running && !draining) {
         draining = true;
@@ -191,15 +197,21 @@ final class LineReceiver implements Receiver {
             + " not in the receive log", config.sourceId(), config.address(), DRAIN_MS / 1000);
         return false;
       }
+      if (dataReadNanos != 0) {
+        long gapMs = (System.nanoTime() - dataReadNanos) / 1_000_000;
+        longestReadGapMs.accumulateAndGet(gapMs, Math::max);
+      }
       int n;
       try {
         n = in.read(buf);
       } catch (SocketTimeoutException idle) {
+        dataReadNanos = 0; // nothing waited while we did not read
         if (draining) {
           return false; // nothing more arrived after the stop: drained
         }
         continue;
       }
+      dataReadNanos = System.nanoTime();
       if (n < 0) {
         if (len > 0 && !overlong) {
           appendDurably(List.of(decode(line, len))); // a last line without a newline
@@ -290,6 +302,7 @@ final class LineReceiver implements Receiver {
     m.put("malformedLines", malformedLines.get());
     m.put("overlongLines", overlongLines.get());
     m.put("reconnects", reconnects.get());
+    m.put("longestReadGapMs", longestReadGapMs.get());
     m.put("logRecords", channel.log().endOffset());
     return m;
   }

@@ -137,6 +137,8 @@ class LineReceiverTest {
     }
     assertEquals(List.of("kept while the disk was full", "after"), lines(log));
     assertTrue(log.failures.get() >= 3, "the append was retried until it worked");
+    // Three failed appends a second apart: the receiver did not read for at least two seconds, and says so.
+    assertTrue(receiver.metrics().get("longestReadGapMs") >= 2000, receiver.metrics().toString());
   }
 
   /** A log whose first appends fail as a full disk does. */
