@@ -64,8 +64,9 @@ class CrashRecoveryTest {
    */
   @Test
   void sigkillMidStreamWithTheLocationOnGcs() throws Exception {
-    long lost = runOnGcs(3, 47);
-    System.out.println("[crash, mid-stream, gs:// location] lines lost (in flight or not yet sealed) across 3"
+    int kills = Campaign.kills(3);
+    long lost = runOnGcs(kills, 47);
+    System.out.println("[crash, mid-stream, gs:// location] lines lost (in flight or not yet sealed) across " + kills
         + " SIGKILLs: " + lost);
   }
 

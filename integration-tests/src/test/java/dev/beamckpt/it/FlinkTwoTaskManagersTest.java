@@ -1,9 +1,11 @@
 package dev.beamckpt.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beamckpt.checkpoint.source.log.LogRecord;
+import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.io.socket.LineServer;
 import dev.beamckpt.io.socket.ZipfLines;
 import dev.beamckpt.pipelines.WordCount;
@@ -80,6 +82,51 @@ class FlinkTwoTaskManagersTest {
           committedEnd, log.size());
       assertTrue(committedEnd > 0, "commits record how far the receive log was durable, though the source and the"
           + " committing step may run in different TaskManagers" + (committedEnd > 0 ? "" : diagnosis(location)));
+    }
+  }
+
+  /**
+   * The JobManager SIGKILLed mid-stream, on a cluster without high availability: its job is gone
+   * with it. The query must say so and exit non-zero rather than wait forever; once the JobManager
+   * is back, the same command resumes from the newest checkpoint retained in the location, and the
+   * counts are exact. Lines keep flowing throughout.
+   */
+  @Test
+  void aJobManagerKilledMidStreamIsReportedAndTheSameCommandResumes() throws Exception {
+    cluster = FlinkSessionCluster.start(clusterDir, System.getProperty("java.class.path"), 2);
+    Path location = tmp.resolve("ckpt");
+    Path output = tmp.resolve("out");
+    List<String> lines = ZipfLines.generate(200_000, 2_000, 1.1, 42);
+    try (LineServer server = LineServer.start(0)) {
+      String[] args = {"--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--parallelism=2",
+          "--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=500 ms", "--sink=files",
+          "--output=" + output};
+      PacedSender sender = new PacedSender(server, lines, 1_000);
+      QueryProcess query = QueryProcess.start(WordCount.class, args);
+      sender.start();
+      query.await("two commits", Duration.ofSeconds(120),
+          () -> Locations.latest(location.resolve("commits")).orElse(0L) >= 2);
+      cluster.killJobManager();
+      System.out.printf("JobManager SIGKILLed after %d lines sent, %d in the log%n", server.linesSent(),
+          Locations.receiveLog(location).size());
+      int code = query.awaitExit(Duration.ofMinutes(4));
+      assertNotEquals(0, code, "the query ends when its job is lost\n" + query.stderr());
+      String error = query.stderr().lines().filter(l -> l.startsWith("Error: ")).findFirst().orElse("");
+      assertTrue(error.contains(cluster.master()), "the error names the Flink cluster:\n" + query.stderr());
+      System.out.println("[Flink, JobManager SIGKILL] the query said: " + error);
+
+      // The source's receiver lives in a TaskManager, which outlived the JobManager: it goes on logging lines.
+      cluster.startJobManager();
+      query = QueryProcess.start(WordCount.class, args);
+      QueryProcess resumed = query;
+      resumed.await("the restart to record its run", Duration.ofSeconds(120), () -> Locations.runs(location).size() == 2);
+      String restoredFrom = String.valueOf(Locations.runs(location).get(1).get("restoredFrom"));
+      assertTrue(restoredFrom.matches("state/[0-9a-f]+/chk-\\d+"), "resumed from a retained checkpoint: " + restoredFrom);
+      Thread.sleep(3_000); // lines flow into the resumed job
+      sender.stop();
+      long lost = KillOracle.finishAndCheck(server, lines, sender.sent(), LocalStorage.at(location), output, query);
+      System.out.printf("[Flink, JobManager SIGKILL] resumed from %s; %d lines sent, %d lost in flight, 0 doubled,"
+          + " counts = receive log%n", restoredFrom, sender.sent(), lost);
     }
   }
 

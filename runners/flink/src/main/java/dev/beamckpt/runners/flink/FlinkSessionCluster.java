@@ -103,8 +103,7 @@ public final class FlinkSessionCluster {
     }
     FlinkSessionCluster cluster = new FlinkSessionCluster(dir, state);
     Files.writeString(dir.resolve("conf/flink-conf.yaml"), cluster.configuration());
-    cluster.state.setProperty("jobmanager.pid", String.valueOf(cluster.launch("jobmanager",
-        "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "-Xmx512m")));
+    cluster.launchJobManager();
     for (int i = 0; i < taskManagers; i++) {
       cluster.startTaskManager(i);
     }
@@ -210,6 +209,32 @@ public final class FlinkSessionCluster {
         "-Xmx640m", "-XX:MaxDirectMemorySize=256m", "-XX:MaxMetaspaceSize=256m");
     state.setProperty(taskManagerRole(index) + ".pid", String.valueOf(pid));
     saveState();
+  }
+
+  private void launchJobManager() throws IOException {
+    state.setProperty("jobmanager.pid", String.valueOf(launch("jobmanager",
+        "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "-Xmx512m")));
+    saveState();
+  }
+
+  /**
+   * SIGKILLs the JobManager, as a crashed machine would lose it. Without high availability its
+   * jobs are gone with it; the TaskManagers keep trying to reach it.
+   */
+  public void killJobManager() throws InterruptedException {
+    kill("jobmanager.pid", true);
+  }
+
+  /**
+   * Starts the JobManager again (after {@link #killJobManager}) on the same ports, and waits until
+   * every TaskManager has registered with it.
+   */
+  public void startJobManager() throws IOException, InterruptedException {
+    if (jobManagerAlive()) {
+      throw new IllegalStateException("The JobManager of the cluster in " + dir + " is running");
+    }
+    launchJobManager();
+    awaitTaskManagers(taskManagers(), START_TIMEOUT);
   }
 
   /** SIGKILLs the first TaskManager, as a crashed machine would lose it. */

@@ -321,8 +321,12 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
       // the state version first: a version only counts once its batch committed
       whenSpaceAllows("state version " + batchId, () -> state.commit(batchId, seq) >= 0);
     }
-    if (!replay && location != null) {
-      whenSpaceAllows("commits/" + batchId, () -> location.commit(batchId, commit, spec.minBatchesToRetain()));
+    if (!replay && location != null
+        && !whenSpaceAllows("commits/" + batchId, () -> location.commit(batchId, commit, spec.minBatchesToRetain()))) {
+      // As Spark's "Concurrent update to the commit log": never carry on as if this batch had committed.
+      throw new IOException("commits/" + batchId + " could not be created in " + location.uri() + ": another process"
+          + " wrote it first, or the store refused the write with a failed precondition. Only one query may run on a"
+          + " location; the restart runs batch " + batchId + " again, once.");
     }
     if (state != null && kind != Batch.RESTORE) {
       state.retain(batchId, spec.minBatchesToRetain());
@@ -424,14 +428,20 @@ final class DirectMicroBatchExecution extends AbstractQueryExecution {
     }
   }
 
+  /**
+   * Fails with the pipeline's own error once it ended. Not {@code getState()} first: the
+   * DirectRunner's result then records FAILED and its {@code waitUntilFinish} no longer rethrows the
+   * failure, which left "ended unexpectedly (FAILED)" without a cause. Waiting a millisecond takes
+   * the executor's next update (up to 25 ms), which carries the failure.
+   */
   private void checkPipeline() throws Exception {
-    PipelineResult.State state = result.getState();
-    if (state.isTerminal()) {
-      try {
-        result.waitUntilFinish(org.joda.time.Duration.millis(1));
-      } catch (RuntimeException e) {
-        throw new IOException("The pipeline of query '" + spec.name() + "' failed: " + rootMessage(e), e);
-      }
+    PipelineResult.State state;
+    try {
+      state = result.waitUntilFinish(org.joda.time.Duration.millis(1));
+    } catch (RuntimeException e) {
+      throw new IOException("The pipeline of query '" + spec.name() + "' failed: " + rootMessage(e), e);
+    }
+    if (state != null && state.isTerminal()) {
       throw new IOException("The pipeline of query '" + spec.name() + "' ended unexpectedly (" + state + ")");
     }
   }

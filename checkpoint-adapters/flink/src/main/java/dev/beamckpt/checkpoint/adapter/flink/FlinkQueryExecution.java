@@ -176,17 +176,29 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
     driver.start();
   }
 
-  /** A job cancelled from Flink's web UI or REST API ends the query; say so, and how to resume. */
+  /**
+   * A job that ended on a cluster without the query stopping it: cancelled from Flink's web UI or
+   * REST API, or lost with a JobManager that died (without high availability a JobManager's jobs die
+   * with it). Says which, and how to resume.
+   */
   private Throwable explain(Throwable t) {
     if (jobId != null && !job.local()) {
+      String resume = "Its last completed checkpoint stays in " + (location != null ? location.uri() + "/state" : "no location")
+          + "; start the query again with the same options to resume from it";
+      String state;
       try {
-        if ("CANCELED".equals(rest.get("/jobs/" + jobId).path("state").asText())) {
-          return new IOException("Flink job " + jobId + " was cancelled outside the query (web UI or REST API). Its last"
-              + " completed checkpoint stays in " + (location != null ? location.uri() + "/state" : "no location")
-              + "; start the query again with the same options to resume from it.", t);
-        }
+        state = rest.get("/jobs/" + jobId).path("state").asText();
       } catch (IOException e) {
         LOG.debug("Asking Flink why job {} ended: {}", jobId, e.getMessage());
+        boolean unknown = e.getMessage() != null && e.getMessage().contains("HTTP 404");
+        return new IOException("Flink job " + jobId + " was lost: the JobManager at " + rest.baseUrl()
+            + (unknown ? " no longer knows it (it restarted without high availability)" : " cannot be reached (it is"
+                + " down, and without high availability its jobs die with it)") + ". " + resume
+            + (unknown ? "." : " once the cluster is back."), t);
+      }
+      if ("CANCELED".equals(state)) {
+        return new IOException("Flink job " + jobId + " was cancelled outside the query (web UI or REST API). " + resume
+            + ".", t);
       }
     }
     return t;
