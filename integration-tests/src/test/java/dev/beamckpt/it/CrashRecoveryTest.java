@@ -79,7 +79,9 @@ class CrashRecoveryTest {
       CheckpointStorage storage = Storages.forLocation(location, PipelineOptionsFactory.fromArgs(endpoint).create());
       List<String> args = new ArrayList<>(List.of(runnerArgs));
       args.addAll(List.of(endpoint, "--receiveLogSyncMillis=200", "--locationLeaseSeconds=3"));
-      return run(location, storage, List.of(), 15 * LINES, kills, false, true, seed, args.toArray(String[]::new));
+      // A kill there takes about 20 s (a restart, the lease taken over, a commit): lines for all of them.
+      int lines = Math.max(15 * LINES, kills * 20 * LINES_PER_SECOND);
+      return run(location, storage, List.of(), lines, kills, false, true, seed, args.toArray(String[]::new));
     }
   }
 
