@@ -128,8 +128,9 @@ class FlinkClusterTest {
       server.send("hello world hello spark");
       first.await("batch 1 written", Duration.ofSeconds(120), () -> Files.exists(output.resolve("part-00001.jsonl")));
       assertEquals(Map.of("hello", 2L, "spark", 1L, "world", 1L), Locations.countsOf(Locations.fileSinkRows(output, true)));
+      // No wait for the client to leave: on a cluster the source's receiver lives in a TaskManager,
+      // which outlives the stopped job and logs this line for the restart.
       first.stopGracefully(Duration.ofSeconds(90));
-      assertTrue(server.awaitNoClient(10, TimeUnit.SECONDS), "the server saw the stopped query leave");
 
       server.send("hello spark streaming");
       QueryProcess second = QueryProcess.start(jvmArgs, null, WordCount.class, args);

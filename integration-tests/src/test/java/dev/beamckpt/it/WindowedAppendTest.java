@@ -80,7 +80,11 @@ class WindowedAppendTest {
       QueryProcess query = QueryProcess.start(WindowedWordCount.class, args);
       trickle(server, lines.subList(0, 400), query, crash.connections(1));
       query.stopGracefully(Duration.ofSeconds(90));
-      assertTrue(server.awaitNoClient(10, TimeUnit.SECONDS), "the server saw the stopped query leave");
+      if (crash.connections(2) > crash.connections(1)) {
+        // The receiver left with the query's process: a line sent before the server noticed would go
+        // into the dead connection, as with nc. (On a cluster it stays, in the TaskManager.)
+        assertTrue(server.awaitNoClient(10, TimeUnit.SECONDS), "the server saw the stopped query leave");
+      }
 
       server.sendAll(lines.subList(400, 500)); // while down: ingested after the restart
       query = QueryProcess.start(WindowedWordCount.class, args);
