@@ -29,6 +29,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import java.util.concurrent.Callable;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -115,6 +118,43 @@ class StreamingQueryTest {
       healthy.stop();
       assertTrue(manager.awaitAnyTermination(30_000), "a stop is a termination too, without an exception");
       assertTrue(manager.active().isEmpty());
+    }
+  }
+
+  @Test
+  void aStepThatThrowsFailsTheQueryWithItsOwnMessage() throws Exception {
+    try (LineServer server = LineServer.start(0)) {
+      StreamingQueryOptions options = PipelineOptionsFactory.fromArgs("--trigger=100 ms", "--queryName=poisoned",
+          "--checkpointLocation=" + tmp.resolve("poisoned")).as(StreamingQueryOptions.class);
+      Pipeline p = Pipeline.create(options);
+      PCollection<String> lines = p.apply(SocketIO.read().withHost("localhost").withPort(server.port()))
+          .apply("RefusePoison", MapElements.into(TypeDescriptors.strings()).via(PoisonRefused::check));
+      MemorySink.clear("poisoned");
+      StreamingQuery query = WriteStream.of(WordCount.countWords(lines, OutputMode.COMPLETE)).columns("word", "count")
+          .outputMode(OutputMode.COMPLETE).sink(MemorySink.named("poisoned")).start();
+      started.add(query);
+      server.send("healthy line");
+      eventually(() -> committed(query) == 1);
+      server.send("poison");
+      StreamingQueryException e = assertThrows(StreamingQueryException.class, () -> query.awaitTermination(60_000),
+          "the query ends when a step throws");
+      String message = e.getMessage();
+      assertTrue(message.contains("PoisonRefused: line 'poison' refused"), "the step's own error, not just FAILED: "
+          + message);
+    }
+  }
+
+  /** A user's step that throws on one line. */
+  private static final class PoisonRefused extends RuntimeException {
+    PoisonRefused(String message) {
+      super(message);
+    }
+
+    static String check(String line) {
+      if (line.equals("poison")) {
+        throw new PoisonRefused("line '" + line + "' refused");
+      }
+      return line;
     }
   }
 

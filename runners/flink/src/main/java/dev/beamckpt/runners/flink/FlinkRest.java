@@ -128,13 +128,27 @@ public final class FlinkRest {
     try {
       HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() >= 300) {
-        throw new IOException("Flink REST " + response.request().method() + " " + response.request().uri() + ": HTTP "
-            + response.statusCode() + " " + response.body());
+        throw new StatusException(response.statusCode(), "Flink REST " + response.request().method() + " "
+            + response.request().uri() + ": HTTP " + response.statusCode() + " " + response.body());
       }
       return response.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(response.body());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("Interrupted while calling Flink's REST API at " + baseUrl, e);
+    }
+  }
+
+  /** The JobManager answered with an error status: 404 means it does not know the job (or path) asked about. */
+  public static final class StatusException extends IOException {
+    private final int status;
+
+    StatusException(int status, String message) {
+      super(message);
+      this.status = status;
+    }
+
+    public int status() {
+      return status;
     }
   }
 }

@@ -14,7 +14,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A real JobManager and TaskManager from Maven jars; the TaskManager SIGKILLed and restarted. */
+/**
+ * A real JobManager and TaskManager from Maven jars; the TaskManager SIGKILLed and restarted; what
+ * {@link FlinkRest} reports for a job the JobManager does not know, and for a JobManager that is down.
+ */
 class FlinkSessionClusterTest {
   @TempDir Path dir;
 
@@ -36,6 +39,11 @@ class FlinkSessionClusterTest {
       assertTrue(cluster.taskManagerAlive());
       cluster.awaitTaskManagers(1, Duration.ofSeconds(60)); // and the lost one is dropped by the heartbeat timeout
 
+      // A JobManager asked about a job it does not know (as after its restart without high availability)
+      FlinkRest.StatusException unknown = assertThrows(FlinkRest.StatusException.class,
+          () -> new FlinkRest(cluster.master()).get("/jobs/0123456789abcdef0123456789abcdef"));
+      assertEquals(404, unknown.status(), unknown.getMessage());
+
       FlinkSessionCluster attached = FlinkSessionCluster.attach(dir).orElseThrow();
       assertEquals(cluster.master(), attached.master());
     } finally {
@@ -43,6 +51,8 @@ class FlinkSessionClusterTest {
     }
     assertFalse(cluster.jobManagerAlive());
     assertFalse(cluster.taskManagerAlive());
+    IOException down = assertThrows(IOException.class, () -> new FlinkRest(cluster.master()).get("/jobs/overview"));
+    assertFalse(down instanceof FlinkRest.StatusException, "a JobManager that is down answers nothing: " + down);
     assertTrue(FlinkSessionCluster.attach(dir).isEmpty());
   }
 }

@@ -190,11 +190,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         state = rest.get("/jobs/" + jobId).path("state").asText();
       } catch (IOException e) {
         LOG.debug("Asking Flink why job {} ended: {}", jobId, e.getMessage());
-        boolean unknown = e.getMessage() != null && e.getMessage().contains("HTTP 404");
-        return new IOException("Flink job " + jobId + " was lost: the JobManager at " + rest.baseUrl()
-            + (unknown ? " no longer knows it (it restarted without high availability)" : " cannot be reached (it is"
-                + " down, and without high availability its jobs die with it)") + ". " + resume
-            + (unknown ? "." : " once the cluster is back."), t);
+        return lost(jobId, rest.baseUrl(), e, resume, t);
       }
       if ("CANCELED".equals(state)) {
         return new IOException("Flink job " + jobId + " was cancelled outside the query (web UI or REST API). " + resume
@@ -202,6 +198,18 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
       }
     }
     return t;
+  }
+
+  /**
+   * A job the JobManager could not tell about: it answered 404 (it restarted and forgot the job) or
+   * not at all (it is down).
+   */
+  static IOException lost(String jobId, String jobManager, IOException whyUnknown, String resume, Throwable cause) {
+    boolean forgotten = whyUnknown instanceof FlinkRest.StatusException s && s.status() == 404;
+    return new IOException("Flink job " + jobId + " was lost: the JobManager at " + jobManager
+        + (forgotten ? " no longer knows it (it restarted without high availability)" : " cannot be reached (it is"
+            + " down, and without high availability its jobs die with it)") + ". " + resume
+        + (forgotten ? "." : " once the cluster is back."), cause);
   }
 
   private void drive() {
