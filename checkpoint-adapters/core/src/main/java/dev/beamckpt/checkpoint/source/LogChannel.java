@@ -1,6 +1,7 @@
 package dev.beamckpt.checkpoint.source;
 
 import dev.beamckpt.checkpoint.source.log.ReceiveLog;
+import dev.beamckpt.checkpoint.source.log.ReceiveLogTakenOverException;
 import dev.beamckpt.checkpoint.storage.CheckpointStorage;
 import java.io.IOException;
 import java.util.List;
@@ -72,6 +73,10 @@ public final class LogChannel {
           LOG.warn("Source {}: the receive log can be written again; reading {} again", sourceId, origin);
         }
         return true;
+      } catch (ReceiveLogTakenOverException e) {
+        LOG.warn("Source {}: {}; {} record(s) read from {} were not stored here (lost in flight, as in a crash)",
+            sourceId, e.getMessage(), records.size(), origin);
+        return false;
       } catch (IOException e) {
         if (storageProblem == null) {
           LOG.error("Source {}: {}. Stopped reading {} until the log can be written: what it has not sent stays with it,"

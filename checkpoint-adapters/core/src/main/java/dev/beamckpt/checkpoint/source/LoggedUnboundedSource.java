@@ -117,8 +117,11 @@ public abstract class LoggedUnboundedSource extends UnboundedSource<List<Timesta
     ReceiveLog log = FileReceiveLog.open(storage, CheckpointLocation.sourcePath(sourceId()),
         checkpoint.getReceiveLogSegmentBytes(), RequiredEnd.of(storage, sourceId()))
         .syncEvery(checkpoint.getReceiveLogSyncMillis());
-    return newReceiver(new ReceiverContext(log, LogRetentions.forOptions(options, storage, sourceId()),
+    Receiver receiver = newReceiver(new ReceiverContext(log, LogRetentions.forOptions(options, storage, sourceId()),
         checkpoint.getRecordFinalizedOffsets() ? storage : null, storage, options));
+    // A receiver left in this JVM (its task cancelled by a failover) yields to the restored one elsewhere.
+    log.onTakenOver(() -> Receivers.stopTakenOver(receiverKey(options), receiver));
+    return receiver;
   }
 
   @Override

@@ -60,7 +60,7 @@ public final class Receivers {
         Entry entry = e.getValue();
         if (!entry.owned && entry.readers > 0 && entry.receiver.channel().gate().idleNanos() >= idleNanos) {
           abandoned.put(e.getKey(), entry.receiver);
-          entry.abandoned = true;
+          entry.stoppedBecause = "no reader had read from it for " + ABANDONED_SECONDS + " s, so its job looked ended";
           return true;
         }
         return false;
@@ -79,6 +79,25 @@ public final class Receivers {
   }
 
   private Receivers() {}
+
+  /**
+   * Stops the receiver of {@code key}: another writer took its log over (a newer attempt of the
+   * source, restored in another JVM). Readers still holding it fail, and the runner restores them.
+   */
+  static void stopTakenOver(String key, Receiver receiver) {
+    synchronized (Receivers.class) {
+      Entry e = RUNNING.get(key);
+      if (e != null && e.receiver == receiver) {
+        RUNNING.remove(key);
+        e.stoppedBecause = "its receive log was taken over by a newer attempt of this source";
+      }
+    }
+    try {
+      receiver.stop();
+    } catch (IOException | RuntimeException ex) {
+      LOG.warn("Stopping the receiver of {}, whose log was taken over: {}", key, ex.getMessage());
+    }
+  }
 
   private static void stopAll() {
     List<Receiver> running;
@@ -104,7 +123,8 @@ public final class Receivers {
     final Receiver receiver;
     int readers;
     boolean owned;
-    volatile boolean abandoned;
+    /** Why the receiver was stopped under its readers, or null while it runs. */
+    volatile String stoppedBecause;
 
     Entry(Receiver receiver) {
       this.receiver = receiver;
@@ -185,10 +205,10 @@ public final class Receivers {
 
     @Override
     public void checkOpen() throws IOException {
-      if (entry.abandoned) {
-        throw new IOException("The receiver of " + key + " was stopped: no reader had read from it for "
-            + ABANDONED_SECONDS + " s, so its job looked ended. This reader is restored from its last checkpoint,"
-            + " with a new receiver.");
+      String why = entry.stoppedBecause;
+      if (why != null) {
+        throw new IOException("The receiver of " + key + " was stopped: " + why + ". This reader is restored from its"
+            + " last checkpoint, with a new receiver.");
       }
     }
 

@@ -180,6 +180,7 @@ public abstract class StorageContract {
     log.append(List.of("a", "b"), 1_000);
     log.makeDurableThrough(2);
     // killed here: never synced nor closed
+    writerKilled("sources/3");
     try (FileReceiveLog reopened = FileReceiveLog.open(open(), "sources/3", 1 << 20, RequiredEnd.NONE)) {
       assertEquals(2, reopened.endOffset(), "the records below the mark's offset are there");
     }
@@ -192,6 +193,7 @@ public abstract class StorageContract {
     log.append(List.of("a"), 1_000);
     log.sync(); // on an object store: the segment is sealed, and the log moves on to a new (unstored) one
     log.trimBefore(1); // record 0 is in every retained checkpoint
+    writerKilled("sources/2");
     try (FileReceiveLog reopened = FileReceiveLog.open(open(), "sources/2", 1 << 20, RequiredEnd.NONE)) {
       assertEquals(1, reopened.endOffset(), "a reopened log ends where the killed one had made it durable");
     }
@@ -206,6 +208,7 @@ public abstract class StorageContract {
     log.append(List.of("c"), 2_000);
     log.sync();
     log.append(List.of("unsynced"), 3_000); // the log is never closed: its process was killed
+    writerKilled("sources/1");
     // A file keeps what was written (the kernel has it); an object store only what was sealed.
     List<String> kept = storage.sealsSegments() ? List.of("a", "b", "c") : List.of("a", "b", "c", "unsynced");
     try (FileReceiveLog reopened = FileReceiveLog.open(open(), "sources/1", 1 << 20, RequiredEnd.NONE)) {
@@ -227,5 +230,17 @@ public abstract class StorageContract {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * What a SIGKILL leaves of the writer in this test's JVM, which lives on: the log names as its
+   * writer a process of this host that no longer runs (the format of WriterClaim), so reopening it
+   * does not wait for a release that never comes.
+   */
+  private void writerKilled(String log) throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    open().replace(log + "/writer", (java.util.UUID.randomUUID() + " " + java.net.InetAddress.getLocalHost().getHostName()
+        + " " + gone.pid()).getBytes(StandardCharsets.UTF_8));
   }
 }

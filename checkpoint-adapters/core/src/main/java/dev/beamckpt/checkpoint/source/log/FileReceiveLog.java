@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Deque;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -66,7 +68,14 @@ public final class FileReceiveLog implements ReceiveLog {
   private record PendingSeal(CheckpointStorage.Segment segment, long end) {}
   /** Records below this offset are durable. Guarded by this. */
   private long syncedEnd;
-  private ScheduledExecutorService syncTimer;
+  /** Checks the writer claim, and on an object store seals on schedule. */
+  private final ScheduledExecutorService timer;
+  private final WriterClaim claim;
+  /** The writer that took this log over, once one did. */
+  private volatile String takenOverBy;
+  private volatile long takenOverAtNanos;
+  private volatile long claimCheckedAtNanos = System.nanoTime();
+  private volatile Runnable onTakenOver = () -> {};
   private volatile long endOffset;
   private volatile long maxTimestampMs = Long.MIN_VALUE;
 
@@ -82,11 +91,57 @@ public final class FileReceiveLog implements ReceiveLog {
     }
   }
 
-  private FileReceiveLog(CheckpointStorage storage, String dir, long segmentBytes) {
+  private FileReceiveLog(CheckpointStorage storage, String dir, long segmentBytes, WriterClaim claim) {
     this.storage = storage;
     this.dir = dir;
     this.segmentBytes = segmentBytes;
     this.sealing = storage.sealsSegments();
+    this.claim = claim;
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "receive-log " + dir);
+      t.setDaemon(true);
+      return t;
+    });
+    long every = claim.checkEvery().toMillis();
+    timer.scheduleWithFixedDelay(this::checkClaim, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** A claim check every 100 ms costs a small file read; on an object store a GET a second. */
+  private static Duration claimCheckEvery(CheckpointStorage storage) {
+    return Duration.ofMillis(storage.sealsSegments() ? 1000 : 100);
+  }
+
+  /** Notices another writer taking the log over, and tells the receiver to stop. */
+  private void checkClaim() {
+    synchronized (claim) {
+      if (takenOverBy == null) {
+        checkClaimNow();
+      }
+    }
+  }
+
+  private void checkClaimNow() {
+    try {
+      Optional<String> newer = claim.replacedBy();
+      claimCheckedAtNanos = System.nanoTime();
+      if (newer.isPresent()) {
+        takenOverAtNanos = System.nanoTime();
+        takenOverBy = newer.get();
+        LOG.info("Receive log {}: writer {} took it over (a newer attempt of this source, e.g. restored in another"
+            + " JVM after a failover); this writer ({}) drains its input into the log and stops", storage.nameOf(dir),
+            newer.get(), claim);
+        Thread stop = new Thread(onTakenOver, "receive-log-taken-over " + dir);
+        stop.setDaemon(true);
+        stop.start();
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("Receive log {}: checking who writes it: {}", storage.nameOf(dir), e.getMessage());
+    }
+  }
+
+  @Override
+  public void onTakenOver(Runnable action) {
+    onTakenOver = action;
   }
 
   /** @param dir the log's directory in {@code storage}, {@code sources/<id>} */
@@ -106,8 +161,15 @@ public final class FileReceiveLog implements ReceiveLog {
    */
   public static FileReceiveLog open(CheckpointStorage storage, String dir, long segmentBytes, RequiredEnd required)
       throws IOException {
-    Scan scan = scan(storage, dir, required);
-    FileReceiveLog log = new FileReceiveLog(storage, dir, segmentBytes);
+    WriterClaim claim = WriterClaim.take(storage, dir, claimCheckEvery(storage));
+    Scan scan;
+    try {
+      scan = scan(storage, dir, required);
+    } catch (IOException | RuntimeException e) {
+      claim.releaseQuietly(); // refused: the next writer need not wait for this one
+      throw e;
+    }
+    FileReceiveLog log = new FileReceiveLog(storage, dir, segmentBytes, claim);
     try {
       log.recover(scan);
     } catch (IOException | RuntimeException e) {
@@ -263,14 +325,12 @@ public final class FileReceiveLog implements ReceiveLog {
    * wait for the next batch). Stops when the log closes. A file's records survive the process once
    * written (the kernel has them), so it keeps being forced at batches and rolls only.
    */
+  private boolean syncScheduled;
+
   public synchronized FileReceiveLog syncEvery(long millis) {
-    if (sealing && millis > 0 && syncTimer == null) {
-      syncTimer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "receive-log-sync " + dir);
-        t.setDaemon(true);
-        return t;
-      });
-      syncTimer.scheduleWithFixedDelay(() -> {
+    if (sealing && millis > 0 && !syncScheduled) {
+      syncScheduled = true;
+      timer.scheduleWithFixedDelay(() -> {
         try {
           if (endOffset > syncedEnd()) {
             sync();
@@ -367,6 +427,7 @@ public final class FileReceiveLog implements ReceiveLog {
    */
   @Override
   public synchronized void append(List<String> lines, long timestampMs) throws IOException {
+    checkStillOurs();
     if (out.length() >= segmentBytes && endOffset > segments.lastKey()) {
       roll();
     }
@@ -540,9 +601,7 @@ public final class FileReceiveLog implements ReceiveLog {
   @Override
   public void close() throws IOException {
     synchronized (this) {
-      if (syncTimer != null) {
-        syncTimer.shutdownNow();
-      }
+      timer.shutdownNow();
       if (out == null) {
         return;
       }
@@ -553,8 +612,28 @@ public final class FileReceiveLog implements ReceiveLog {
       synchronized (this) {
         out.close();
       }
+      claim.releaseQuietly();
     }
   }
+
+  /**
+   * A writer taken over may drain into the log only while its successor still waits for it. One
+   * whose claim check stalled (a frozen process) checks before it writes.
+   */
+  private void checkStillOurs() throws IOException {
+    // On an object store a frozen writer cannot overwrite what its successor wrote (segments are
+    // created once), and a store call here would hold appends up through an outage.
+    if (!sealing && takenOverBy == null && System.nanoTime() - claimCheckedAtNanos > DRAIN_AFTER_TAKEOVER.toNanos() / 4) {
+      checkClaim();
+    }
+    if (takenOverBy != null && System.nanoTime() - takenOverAtNanos > DRAIN_AFTER_TAKEOVER.toNanos()) {
+      throw new ReceiveLogTakenOverException("Receive log " + storage.nameOf(dir) + " was taken over by writer "
+          + takenOverBy + " (a newer attempt of this source); this writer (" + claim + ") may write no more");
+    }
+  }
+
+  /** How long a writer taken over may still drain into the log: well within its successor's wait. */
+  private static final Duration DRAIN_AFTER_TAKEOVER = WriterClaim.LIVE_WRITER_WAIT.dividedBy(2);
 
   /** Reads published records across segments: every record below {@link #endOffset} is completely written. */
   private final class FileCursor implements Cursor {

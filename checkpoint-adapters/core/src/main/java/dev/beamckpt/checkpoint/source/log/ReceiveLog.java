@@ -39,6 +39,12 @@ public interface ReceiveLog extends Closeable {
   /** Drops records below {@code offset}, where the log can (a file log on Direct never does). */
   void trimBefore(long offset);
 
+  /**
+   * Runs {@code action} (on a thread of its own) once another writer took this log over; until its
+   * receiver stops, this writer may still drain what it received into the log for a few seconds.
+   */
+  default void onTakenOver(Runnable action) {}
+
   /** A reading position in the log. */
   interface Cursor extends Closeable {
     /** The next record, or null if the reader has caught up with the log's end. */

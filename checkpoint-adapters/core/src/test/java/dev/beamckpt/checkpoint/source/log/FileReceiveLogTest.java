@@ -30,6 +30,35 @@ class FileReceiveLogTest {
     dir = root.resolve(LOG);
   }
 
+  /**
+   * A writer still running (a receiver left in a TaskManager after a failover) and a new one opening
+   * the same log (the restored reader's receiver elsewhere): the new one waits until the old one,
+   * told by the claim, drained its last records into the log and released it, and then appends
+   * after them. Without the claim both would write at their own idea of the end.
+   */
+  @Test
+  void aNewWriterTakesTheLogOverOnceTheRunningOneDrainedAndReleasedIt() throws Exception {
+    FileReceiveLog old = FileReceiveLog.open(storage, LOG);
+    old.append(List.of("a", "b"), 1);
+    java.util.concurrent.CountDownLatch toldToStop = new java.util.concurrent.CountDownLatch(1);
+    old.onTakenOver(() -> {
+      try {
+        old.append(List.of("drained by the old writer"), 2); // what its receiver still read
+        old.close();
+        toldToStop.countDown();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    try (FileReceiveLog taker = FileReceiveLog.open(storage, LOG)) {
+      assertEquals(0, toldToStop.getCount(), "the open returned only after the old writer released the log");
+      assertEquals(3, taker.endOffset(), "the new writer appends after what the old one drained");
+      taker.append(List.of("c"), 3);
+    }
+    assertEquals(List.of("a", "b", "drained by the old writer", "c"),
+        FileReceiveLog.readAll(storage, LOG).stream().map(LogRecord::line).toList());
+  }
+
   @Test
   void recordsSurviveReopeningWithOffsetsAndTimestamps() throws IOException {
     try (FileReceiveLog log = FileReceiveLog.open(storage, LOG)) {
@@ -162,7 +191,7 @@ class FileReceiveLogTest {
 
   private List<String> segmentNames() throws IOException {
     try (var files = Files.list(dir)) {
-      return files.map(f -> f.getFileName().toString()).sorted().toList();
+      return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".log")).sorted().toList();
     }
   }
 
