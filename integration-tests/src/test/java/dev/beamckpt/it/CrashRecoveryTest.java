@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * log, none twice. Lines that were in flight (written by the server, not yet in the log) when the
  * process died are measured and printed; when the sender pauses before each kill there are none.
  */
+@Tag(Campaign.TAG)
 class CrashRecoveryTest {
   private static final int LINES = 20_000;
   private static final int LINES_PER_SECOND = 2_000;
@@ -70,19 +72,46 @@ class CrashRecoveryTest {
         + " SIGKILLs: " + lost);
   }
 
-  /** {@code kills} steady SIGKILLs with the location on a fake-gcs-server started for the test, seals every 200 ms. */
+  /**
+   * The location on S3 (a real moto server), seals every 200 ms: the same as on GCS through the S3
+   * client. One SIGKILL in CI; the long form's {@code -Dcampaign.kills=30} makes 30.
+   */
+  @Test
+  void sigkillMidStreamWithTheLocationOnS3() throws Exception {
+    int kills = Campaign.kills(1);
+    long lost = runOnS3(kills, 61);
+    System.out.println("[crash, mid-stream, s3:// location] lines lost (in flight or not yet sealed) across " + kills
+        + " SIGKILLs: " + lost);
+  }
+
+  /** {@code kills} steady SIGKILLs with the location on a fake-gcs-server started for the test. */
   private long runOnGcs(int kills, long seed, String... runnerArgs) throws Exception {
     try (FakeGcsServer gcs = FakeGcsServer.start(tmp.resolve("gcs"))) {
       gcs.createBucket("ckpt");
-      String endpoint = "--gcsEndpoint=" + gcs.endpoint();
-      String location = "gs://ckpt/word_count";
-      CheckpointStorage storage = Storages.forLocation(location, PipelineOptionsFactory.fromArgs(endpoint).create());
-      List<String> args = new ArrayList<>(List.of(runnerArgs));
-      args.addAll(List.of(endpoint, "--receiveLogSyncMillis=200", "--locationLeaseSeconds=3"));
-      // A kill there takes about 20 s (a restart, the lease taken over, a commit): lines for all of them.
-      int lines = Math.max(15 * LINES, kills * 20 * LINES_PER_SECOND);
-      return run(location, storage, List.of(), lines, kills, false, true, seed, args.toArray(String[]::new));
+      return runOnObjectStore("gs://ckpt/word_count", "--gcsEndpoint=" + gcs.endpoint(), List.of(), kills, seed,
+          runnerArgs);
     }
+  }
+
+  /** {@code kills} steady SIGKILLs with the location on a moto server started for the test. */
+  private long runOnS3(int kills, long seed, String... runnerArgs) throws Exception {
+    MotoServer.useTestCredentials();
+    try (MotoServer moto = MotoServer.start(tmp.resolve("moto"))) {
+      moto.createBucket("ckpt");
+      return runOnObjectStore("s3://ckpt/word_count", "--s3Endpoint=" + moto.endpoint(), MotoServer.JVM_CREDENTIALS,
+          kills, seed, runnerArgs);
+    }
+  }
+
+  /** Steady SIGKILLs with the location on an object store: seals every 200 ms, a 3 s lease. */
+  private long runOnObjectStore(String location, String endpoint, List<String> jvmArgs, int kills, long seed,
+      String... runnerArgs) throws Exception {
+    CheckpointStorage storage = Storages.forLocation(location, PipelineOptionsFactory.fromArgs(endpoint).create());
+    List<String> args = new ArrayList<>(List.of(runnerArgs));
+    args.addAll(List.of(endpoint, "--receiveLogSyncMillis=200", "--locationLeaseSeconds=3"));
+    // A kill there takes about 20 s (a restart, the lease taken over, a commit): lines for all of them.
+    int lines = Math.max(15 * LINES, kills * 20 * LINES_PER_SECOND);
+    return run(location, storage, jvmArgs, lines, kills, false, true, seed, args.toArray(String[]::new));
   }
 
   /**
@@ -92,19 +121,11 @@ class CrashRecoveryTest {
    */
   @Test
   void sigkillMidStreamOnFlinkWithTheLocationOnS3() throws Exception {
-    MotoServer.useTestCredentials();
-    try (MotoServer moto = MotoServer.start(tmp.resolve("moto"))) {
-      moto.createBucket("ckpt");
-      String endpoint = "--s3Endpoint=" + moto.endpoint();
-      String location = "s3://ckpt/word_count";
-      CheckpointStorage storage = Storages.forLocation(location, PipelineOptionsFactory.fromArgs(endpoint).create());
-      // The whole log stays (on Flink it is trimmed below the oldest retained checkpoint), for the
-      // counts to be checked against every line it ever held.
-      long lost = run(location, storage, MotoServer.JVM_CREDENTIALS, 15 * LINES, 1, false, true, 53, "--runner=FlinkRunner",
-          endpoint, "--receiveLogSyncMillis=200", "--locationLeaseSeconds=3", "--keepReceiveLog=true");
-      System.out.println("[crash, mid-stream, Flink in-process, s3:// location] lines lost (in flight or not yet"
-          + " sealed) by a SIGKILL: " + lost);
-    }
+    // The whole log stays (on Flink it is trimmed below the oldest retained checkpoint), for the
+    // counts to be checked against every line it ever held.
+    long lost = runOnS3(1, 53, "--runner=FlinkRunner", "--keepReceiveLog=true");
+    System.out.println("[crash, mid-stream, Flink in-process, s3:// location] lines lost (in flight or not yet"
+        + " sealed) by a SIGKILL: " + lost);
   }
 
   /**

@@ -18,6 +18,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * whether it hit. After the last kill: every line the receive log holds counted once, none twice
  * ({@link KillOracle}). {@code -Dcampaign.kills=N} runs N kills per test.
  */
+@Tag(Campaign.TAG)
 class PhaseKillTest {
   private static final int LINES_PER_SECOND = 2_000;
   /** How long a kill waits for its phase before killing anyway (a miss, reported). */

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the source acknowledges only what its log holds, so unlike a socket nothing is in flight: the
  * final counts must equal the counts of every message published, exactly.
  */
+@Tag(Campaign.TAG)
 class PubsubQueryTest {
   private static final String END_MARKER = "end-of-stream-marker";
   private static PubsubEmulator emulator;
