@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beamckpt.checkpoint.source.log.LogRecord;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.io.socket.LineServer;
 import dev.beamckpt.io.socket.ZipfLines;
@@ -13,21 +12,23 @@ import dev.beamckpt.runners.flink.FlinkSessionCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The word count with parallelism 2 on a cluster of two TaskManagers with one slot each, so its
- * tasks spread over two JVMs; one TaskManager is SIGKILLed mid-stream and a new one started. The
- * final counts equal the counts of every line in the receive log, none twice, and every commit
+ * tasks spread over two JVMs; TaskManagers, and in a second test the JobManager, are SIGKILLed
+ * mid-stream while lines flow (once each in CI, {@code -Dcampaign.kills=N} times in the long form).
+ * The final counts equal the counts of every line in the receive log, none twice, and every commit
  * records how far the receive log was durable, whichever JVM read the source and whichever
  * delivered the batch.
  */
+@Tag(Campaign.TAG)
 class FlinkTwoTaskManagersTest {
-  private static final String END_MARKER = "end-of-stream-marker";
+  private static final int LINES_PER_SECOND = 1_000;
   @TempDir Path clusterDir;
   @TempDir Path tmp;
   private FlinkSessionCluster cluster;
@@ -39,94 +40,123 @@ class FlinkTwoTaskManagersTest {
     }
   }
 
+  /**
+   * TaskManagers SIGKILLed in turn while lines flow (one in CI, {@code -Dcampaign.kills=30} in the
+   * long form), each at a random moment up to 2 s after a commit of the restored job, so kills land
+   * mid-batch, mid-checkpoint and mid-commit; each time a new TaskManager is started and Flink
+   * restores the job from its newest checkpoint. Only lines in the killed receiver's socket buffers
+   * may be lost.
+   */
   @Test
-  void parallelismTwoOverTwoTaskManagersWithOneKilledKeepsCountsExact() throws Exception {
+  void parallelismTwoOverTwoTaskManagersWithTaskManagersKilledKeepsCountsExact() throws Exception {
+    int kills = Campaign.kills(1);
+    Random random = new Random(67);
     cluster = FlinkSessionCluster.start(clusterDir, System.getProperty("java.class.path"), 2);
     assertEquals(2, cluster.registeredTaskManagers());
-    List<String> lines = ZipfLines.generate(20_000, 2_000, 1.1, 42);
+    // A trial takes a TaskManager's start, Flink's restart delay, a restore and a commit.
+    List<String> lines = ZipfLines.generate((kills + 1) * 40 * LINES_PER_SECOND, 2_000, 1.1, 42);
     Path location = tmp.resolve("ckpt");
     Path output = tmp.resolve("out");
     try (LineServer server = LineServer.start(0)) {
       String[] args = {"--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--parallelism=2",
           "--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=500 ms", "--sink=files",
           "--output=" + output};
+      PacedSender sender = new PacedSender(server, lines, LINES_PER_SECOND);
       QueryProcess query = QueryProcess.start(WordCount.class, args);
-      int chunk = 100;
-      for (int sent = 0; sent < lines.size(); sent += chunk) {
-        server.sendAll(lines.subList(sent, Math.min(lines.size(), sent + chunk)));
-        if (sent == 8_000) {
-          long before = Locations.latest(location.resolve("commits")).orElse(0L);
-          query.await("a commit", Duration.ofSeconds(120),
-              () -> Locations.latest(location.resolve("commits")).orElse(0L) > before);
-          String jobId = String.valueOf(Locations.runs(location).get(0).get("runnerJobId"));
-          long restoredBefore = restored(jobId);
-          cluster.killTaskManager(1);
-          System.out.printf("TaskManager 1 of 2 SIGKILLed after %d lines queued, %d in the log%n", sent + chunk,
-              Locations.receiveLog(location).size());
-          cluster.startTaskManager(1);
-          query.await("Flink to restore job " + jobId, Duration.ofSeconds(120), () -> restored(jobId) > restoredBefore);
-        }
-        Thread.sleep(20); // pacing: about 5,000 lines/s, so the kill lands mid-stream
+      sender.start();
+      LocalStorage storage = LocalStorage.at(location);
+      long commitsAtRestore = 0;
+      long lostBefore = 0;
+      for (int kill = 0; kill < kills; kill++) {
+        KillOracle.awaitCommitSince(commitsAtRestore, storage, query);
+        Thread.sleep(random.nextInt(2_000)); // a random moment of the running job
+        String jobId = String.valueOf(Locations.runs(location).get(0).get("runnerJobId"));
+        long restoredBefore = restored(jobId);
+        int taskManager = kill % 2;
+        cluster.killTaskManager(taskManager);
+        long logged = Locations.receiveLog(location).size();
+        long written = server.linesSent();
+        System.out.printf("TaskManager %d of 2 SIGKILLed (kill %d of %d): %d lines written to the socket, %d in the"
+            + " log, %d lost by this kill at most (in flight)%n", taskManager, kill + 1, kills, written, logged,
+            written - logged - lostBefore);
+        lostBefore = written - logged;
+        long started = System.nanoTime();
+        cluster.startTaskManager(taskManager);
+        query.await("Flink to restore job " + jobId, Duration.ofSeconds(180), () -> restored(jobId) > restoredBefore);
+        commitsAtRestore = Locations.latest(storage, "commits").orElse(0L);
+        System.out.printf("  restored %.1f s after the kill%n", (System.nanoTime() - started) / 1e9);
+        query.assertAlive();
       }
-      server.send(END_MARKER);
-      assertTrue(server.awaitSent(lines.size() + 1, 120, TimeUnit.SECONDS), "the server could not deliver every line");
-      List<LogRecord> log = Locations.awaitWordInOutput(location, output, END_MARKER, query, Duration.ofMinutes(3));
+      KillOracle.awaitCommitSince(commitsAtRestore, storage, query);
+      sender.stop();
+      long lost = KillOracle.finishAndCheck(server, lines, sender.sent(), storage, output, query);
       long committedEnd = Locations.committedEnd(location);
-      query.stopGracefully(Duration.ofSeconds(90));
-
-      Map<String, Long> expected = Locations.wordCounts(log);
-      assertEquals(expected, Locations.countsOf(Locations.fileSinkRows(output, true)),
-          "final counts must equal the counts of every line in the receive log");
-      assertEquals(lines.size() + 1, log.size(), "each line once in the log");
-      System.out.printf("[Flink, 2 TaskManagers] the last commit records the log durable up to %d of %d records%n",
-          committedEnd, log.size());
+      System.out.printf("[Flink, 2 TaskManagers, %d TaskManager SIGKILLs] %d lines sent, %d lost in flight, 0 doubled,"
+          + " counts = receive log; the last commit records the log durable up to %d%n", kills, sender.sent(), lost,
+          committedEnd);
       assertTrue(committedEnd > 0, "commits record how far the receive log was durable, though the source and the"
           + " committing step may run in different TaskManagers" + (committedEnd > 0 ? "" : diagnosis(location)));
     }
   }
 
   /**
-   * The JobManager SIGKILLed mid-stream, on a cluster without high availability: its job is gone
-   * with it. The query must say so and exit non-zero rather than wait forever; once the JobManager
-   * is back, the same command resumes from the newest checkpoint retained in the location, and the
-   * counts are exact. Lines keep flowing throughout.
+   * The JobManager SIGKILLed mid-stream (one in CI, {@code -Dcampaign.kills=30} in the long form),
+   * on a cluster without high availability: its job is gone with it. The query must say so and exit
+   * non-zero rather than wait forever; once the JobManager is back, the same command resumes from
+   * the newest checkpoint retained in the location, and the counts are exact. Lines keep flowing
+   * throughout.
    */
   @Test
   void aJobManagerKilledMidStreamIsReportedAndTheSameCommandResumes() throws Exception {
+    int kills = Campaign.kills(1);
+    Random random = new Random(71);
     cluster = FlinkSessionCluster.start(clusterDir, System.getProperty("java.class.path"), 2);
     Path location = tmp.resolve("ckpt");
     Path output = tmp.resolve("out");
-    List<String> lines = ZipfLines.generate(200_000, 2_000, 1.1, 42);
+    // A trial takes about 90 s: the query notices the lost JobManager, which restarts, and the job resumes.
+    List<String> lines = ZipfLines.generate((kills + 1) * 90 * LINES_PER_SECOND, 2_000, 1.1, 42);
     try (LineServer server = LineServer.start(0)) {
       String[] args = {"--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--parallelism=2",
           "--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=500 ms", "--sink=files",
           "--output=" + output};
-      PacedSender sender = new PacedSender(server, lines, 1_000);
+      PacedSender sender = new PacedSender(server, lines, LINES_PER_SECOND);
       QueryProcess query = QueryProcess.start(WordCount.class, args);
       sender.start();
-      query.await("two commits", Duration.ofSeconds(120),
-          () -> Locations.latest(location.resolve("commits")).orElse(0L) >= 2);
-      cluster.killJobManager();
-      System.out.printf("JobManager SIGKILLed after %d lines sent, %d in the log%n", server.linesSent(),
-          Locations.receiveLog(location).size());
-      int code = query.awaitExit(Duration.ofMinutes(4));
-      assertNotEquals(0, code, "the query ends when its job is lost\n" + query.stderr());
-      String error = query.stderr().lines().filter(l -> l.startsWith("Error: ")).findFirst().orElse("");
-      assertTrue(error.contains(cluster.master()), "the error names the Flink cluster:\n" + query.stderr());
-      System.out.println("[Flink, JobManager SIGKILL] the query said: " + error);
+      LocalStorage storage = LocalStorage.at(location);
+      long commitsAtStart = 0;
+      for (int kill = 0; kill < kills; kill++) {
+        KillOracle.awaitCommitSince(commitsAtStart + 1, storage, query); // two commits by the running job
+        Thread.sleep(random.nextInt(2_000)); // a random moment of the running job
+        cluster.killJobManager();
+        System.out.printf("JobManager SIGKILLed (kill %d of %d) after %d lines sent, %d in the log%n", kill + 1, kills,
+            server.linesSent(), Locations.receiveLog(location).size());
+        int code = query.awaitExit(Duration.ofMinutes(4));
+        assertNotEquals(0, code, "the query ends when its job is lost\n" + query.stderr());
+        String error = query.stderr().lines().filter(l -> l.startsWith("Error: ")).findFirst().orElse("");
+        assertTrue(error.contains(cluster.master()) && error.contains("start the query again with the same options"),
+            "the error names the Flink cluster and how to resume:\n" + query.stderr());
+        if (kill == 0) {
+          System.out.println("[Flink, JobManager SIGKILL] the query said: " + error);
+        }
 
-      // The source's receiver lives in a TaskManager, which outlived the JobManager: it goes on logging lines.
-      cluster.startJobManager();
-      query = QueryProcess.start(WordCount.class, args);
-      QueryProcess resumed = query;
-      resumed.await("the restart to record its run", Duration.ofSeconds(120), () -> Locations.runs(location).size() == 2);
-      String restoredFrom = String.valueOf(Locations.runs(location).get(1).get("restoredFrom"));
-      assertTrue(restoredFrom.matches("state/[0-9a-f]+/chk-\\d+"), "resumed from a retained checkpoint: " + restoredFrom);
-      Thread.sleep(3_000); // lines flow into the resumed job
+        // The source's receiver lives in a TaskManager, which outlived the JobManager: it goes on logging lines.
+        cluster.startJobManager();
+        int runs = Locations.runs(location).size();
+        QueryProcess resumed = QueryProcess.start(WordCount.class, args);
+        query = resumed;
+        resumed.await("the restart to record its run", Duration.ofSeconds(180),
+            () -> Locations.runs(location).size() == runs + 1);
+        String restoredFrom = String.valueOf(Locations.runs(location).get(runs).get("restoredFrom"));
+        assertTrue(restoredFrom.matches("state/[0-9a-f]+/chk-\\d+"), "resumed from a retained checkpoint: "
+            + restoredFrom);
+        System.out.printf("  resumed from %s%n", restoredFrom);
+        commitsAtStart = Locations.latest(storage, "commits").orElse(0L);
+      }
+      KillOracle.awaitCommitSince(commitsAtStart, storage, query);
       sender.stop();
-      long lost = KillOracle.finishAndCheck(server, lines, sender.sent(), LocalStorage.at(location), output, query);
-      System.out.printf("[Flink, JobManager SIGKILL] resumed from %s; %d lines sent, %d lost in flight, 0 doubled,"
-          + " counts = receive log%n", restoredFrom, sender.sent(), lost);
+      long lost = KillOracle.finishAndCheck(server, lines, sender.sent(), storage, output, query);
+      System.out.printf("[Flink, %d JobManager SIGKILLs] %d lines sent, %d lost in flight, 0 doubled, counts = receive"
+          + " log%n", kills, sender.sent(), lost);
     }
   }
 
