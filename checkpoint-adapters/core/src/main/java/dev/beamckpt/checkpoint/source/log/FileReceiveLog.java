@@ -319,14 +319,15 @@ public final class FileReceiveLog implements ReceiveLog {
     return next;
   }
 
+  /** Whether the timer seals on schedule (object stores). Guarded by this. */
+  private boolean syncScheduled;
+
   /**
    * On an object store, seals the log at least every {@code millis} while records arrive, on a
    * daemon thread (a receiver blocked on a quiet socket writes nothing, yet its last lines must not
    * wait for the next batch). Stops when the log closes. A file's records survive the process once
    * written (the kernel has them), so it keeps being forced at batches and rolls only.
    */
-  private boolean syncScheduled;
-
   public synchronized FileReceiveLog syncEvery(long millis) {
     if (sealing && millis > 0 && !syncScheduled) {
       syncScheduled = true;

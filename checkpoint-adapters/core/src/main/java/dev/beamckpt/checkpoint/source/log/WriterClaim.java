@@ -64,13 +64,17 @@ final class WriterClaim {
         storage.nameOf(dir), previous);
     long deadline = System.nanoTime() + LIVE_WRITER_WAIT.toNanos();
     while (!read(RELEASED).orElse("").equals(previous)) {
-      if (System.nanoTime() > deadline || knownDead(previous)) {
+      if (knownDead(previous)) {
+        LOG.info("Receive log {}: writer {} is gone; taking it over", storage.nameOf(dir), previous);
+        return;
+      }
+      if (System.nanoTime() > deadline) {
         LOG.warn("Receive log {}: writer {} did not release it within {} s; taking it over (it is presumably gone)",
             storage.nameOf(dir), previous, LIVE_WRITER_WAIT.toSeconds());
         return;
       }
       try {
-        Thread.sleep(Math.min(50, checkEvery.toMillis()));
+        Thread.sleep(checkEvery.toMillis() / 2);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("Interrupted while taking receive log " + storage.nameOf(dir) + " over", e);
