@@ -109,8 +109,8 @@ class CrashRecoveryTest {
     CheckpointStorage storage = Storages.forLocation(location, PipelineOptionsFactory.fromArgs(endpoint).create());
     List<String> args = new ArrayList<>(List.of(runnerArgs));
     args.addAll(List.of(endpoint, "--receiveLogSyncMillis=200", "--locationLeaseSeconds=3"));
-    // A kill there takes about 20 s (a restart, the lease taken over, a commit): lines for all of them.
-    int lines = Math.max(15 * LINES, kills * 20 * LINES_PER_SECOND);
+    // A kill there takes 20 to 30 s (a restart, the lease taken over, a commit): lines for all of them.
+    int lines = Math.max(15 * LINES, kills * 40 * LINES_PER_SECOND);
     return run(location, storage, jvmArgs, lines, kills, false, true, seed, args.toArray(String[]::new));
   }
 
