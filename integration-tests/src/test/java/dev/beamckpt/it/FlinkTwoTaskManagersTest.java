@@ -53,8 +53,10 @@ class FlinkTwoTaskManagersTest {
     Random random = new Random(67);
     cluster = FlinkSessionCluster.start(clusterDir, System.getProperty("java.class.path"), 2);
     assertEquals(2, cluster.registeredTaskManagers());
-    // A trial takes a TaskManager's start, Flink's restart delay, a restore and a commit.
-    List<String> lines = ZipfLines.generate((kills + 1) * 40 * LINES_PER_SECOND, 2_000, 1.1, 42);
+    // A trial takes a TaskManager's start, Flink's restart delay, a restore and a commit: Flink 1.19's
+    // default exponential-delay restarts grow to a minute after ten or so failures (the long form's
+    // 30 kills ran dry at 40 s a trial).
+    List<String> lines = ZipfLines.generate((kills + 1) * 90 * LINES_PER_SECOND, 2_000, 1.1, 42);
     Path location = tmp.resolve("ckpt");
     Path output = tmp.resolve("out");
     try (LineServer server = LineServer.start(0)) {
