@@ -106,11 +106,6 @@ public final class FileReceiveLog implements ReceiveLog {
     timer.scheduleWithFixedDelay(this::checkClaim, every, every, TimeUnit.MILLISECONDS);
   }
 
-  /** A claim check every 100 ms costs a small file read; on an object store a GET a second. */
-  private static Duration claimCheckEvery(CheckpointStorage storage) {
-    return Duration.ofMillis(storage.sealsSegments() ? 1000 : 100);
-  }
-
   /** Notices another writer taking the log over, and tells the receiver to stop. */
   private void checkClaim() {
     synchronized (claim) {
@@ -161,7 +156,7 @@ public final class FileReceiveLog implements ReceiveLog {
    */
   public static FileReceiveLog open(CheckpointStorage storage, String dir, long segmentBytes, RequiredEnd required)
       throws IOException {
-    WriterClaim claim = WriterClaim.take(storage, dir, claimCheckEvery(storage));
+    WriterClaim claim = WriterClaim.take(storage, dir);
     Scan scan;
     try {
       scan = scan(storage, dir, required);

@@ -48,7 +48,9 @@ final class WriterClaim {
    * Claims the log in {@code dir}: returns once the previous writer released it, is known dead,
    * or did not answer within {@link #LIVE_WRITER_WAIT}.
    */
-  static WriterClaim take(CheckpointStorage storage, String dir, Duration checkEvery) throws IOException {
+  static WriterClaim take(CheckpointStorage storage, String dir) throws IOException {
+    // A check every 100 ms costs a small file read; on an object store a GET a second.
+    Duration checkEvery = Duration.ofMillis(storage.sealsSegments() ? 1000 : 100);
     WriterClaim claim = new WriterClaim(storage, dir,
         UUID.randomUUID() + " " + HOST + " " + ProcessHandle.current().pid(), checkEvery);
     Optional<String> previous = claim.read(WRITER);
