@@ -12,6 +12,7 @@ import dev.beamckpt.runners.flink.FlinkSessionCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -20,11 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The word count with parallelism 2 on a cluster of two TaskManagers with one slot each, so its
- * tasks spread over two JVMs; TaskManagers, and in a second test the JobManager, are SIGKILLed
- * mid-stream while lines flow (once each in CI, {@code -Dcampaign.kills=N} times in the long form).
- * The final counts equal the counts of every line in the receive log, none twice, and every commit
- * records how far the receive log was durable, whichever JVM read the source and whichever
- * delivered the batch.
+ * tasks spread over two JVMs; TaskManagers, and in other tests the JobManager (with and without
+ * high availability), are SIGKILLed mid-stream while lines flow (once each in CI, {@code
+ * -Dcampaign.kills=N} times in the long form). The final counts equal the counts of every line in
+ * the receive log, none twice, and every commit records how far the receive log was durable,
+ * whichever JVM read the source and whichever delivered the batch.
  */
 @Tag(Campaign.TAG)
 class FlinkTwoTaskManagersTest {
@@ -159,6 +160,54 @@ class FlinkTwoTaskManagersTest {
       long lost = KillOracle.finishAndCheck(server, lines, sender.sent(), storage, output, query);
       System.out.printf("[Flink, %d JobManager SIGKILLs] %d lines sent, %d lost in flight, 0 doubled, counts = receive"
           + " log%n", kills, sender.sent(), lost);
+    }
+  }
+
+  /**
+   * With ZooKeeper high availability a JobManager SIGKILLed mid-stream (one in CI, {@code
+   * -Dcampaign.kills=30} in the long form) is not the query's end: the JobManager started again
+   * takes the job back from ZooKeeper and restores it from its newest completed checkpoint, under
+   * the same job id, while the query process waits for it and then reports its commits again. No
+   * new run, no restart of the query; lines keep flowing throughout.
+   */
+  @Test
+  void withHighAvailabilityAJobManagerKilledMidStreamIsRiddenOut() throws Exception {
+    int kills = Campaign.kills(1);
+    Random random = new Random(73);
+    cluster = FlinkSessionCluster.start(clusterDir, System.getProperty("java.class.path"), 2, Map.of(), true);
+    Path location = tmp.resolve("ckpt");
+    Path output = tmp.resolve("out");
+    List<String> lines = ZipfLines.generate((kills + 1) * 90 * LINES_PER_SECOND, 2_000, 1.1, 42);
+    try (LineServer server = LineServer.start(0)) {
+      String[] args = {"--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--parallelism=2",
+          "--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=500 ms", "--sink=files",
+          "--output=" + output};
+      PacedSender sender = new PacedSender(server, lines, LINES_PER_SECOND);
+      QueryProcess query = QueryProcess.start(WordCount.class, args);
+      sender.start();
+      LocalStorage storage = LocalStorage.at(location);
+      long commitsAtRestart = 0;
+      for (int kill = 0; kill < kills; kill++) {
+        KillOracle.awaitCommitSince(commitsAtRestart + 1, storage, query); // two commits by the running job
+        Thread.sleep(random.nextInt(2_000)); // a random moment of the running job
+        String jobId = String.valueOf(Locations.runs(location).get(0).get("runnerJobId"));
+        cluster.killJobManager();
+        long started = System.nanoTime();
+        System.out.printf("JobManager SIGKILLed (kill %d of %d, high availability) after %d lines sent, %d in the log%n",
+            kill + 1, kills, server.linesSent(), Locations.receiveLog(location).size());
+        cluster.startJobManager();
+        commitsAtRestart = Locations.latest(storage, "commits").orElse(0L);
+        KillOracle.awaitCommitSince(commitsAtRestart, storage, query);
+        System.out.printf("  the same job committed again %.1f s after the kill%n", (System.nanoTime() - started) / 1e9);
+        query.assertAlive();
+        assertEquals(1, Locations.runs(location).size(), "the query rode the JobManager's restart out in its first run");
+        assertEquals("RUNNING", cluster.rest("/jobs/" + jobId).path("state").asText(),
+            "the JobManager took job " + jobId + " back from ZooKeeper");
+      }
+      sender.stop();
+      long lost = KillOracle.finishAndCheck(server, lines, sender.sent(), storage, output, query);
+      System.out.printf("[Flink, high availability, %d JobManager SIGKILLs] %d lines sent, %d lost in flight, 0 doubled,"
+          + " counts = receive log, one run throughout%n", kills, sender.sent(), lost);
     }
   }
 

@@ -7,11 +7,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code bin/flink-cluster start [--taskmanagers=n] [-Dkey=value ...] | stop | status |
- * kill-taskmanager [--index=i] | start-taskmanager [--index=i]} {@code [--dir=<dir>]}: a local Flink
- * session cluster from Maven jars. {@code -D} adds a setting to its configuration, as with Flink's
- * scripts (an object store's endpoint and credentials for its filesystems). The directory (default
- * {@code /tmp/beamckpt-flink}) holds its configuration, logs and pids.
+ * {@code bin/flink-cluster start [--taskmanagers=n] [--high-availability] [-Dkey=value ...] | stop |
+ * status | kill-taskmanager [--index=i] | start-taskmanager [--index=i] | kill-jobmanager |
+ * start-jobmanager} {@code [--dir=<dir>]}: a local Flink session cluster from Maven jars. {@code -D}
+ * adds a setting to its configuration, as with Flink's scripts (an object store's endpoint and
+ * credentials for its filesystems); {@code --high-availability} adds a ZooKeeper server and
+ * ZooKeeper high availability. The directory (default {@code /tmp/beamckpt-flink}) holds its
+ * configuration, logs and pids.
  */
 public final class FlinkClusterCli {
   private FlinkClusterCli() {}
@@ -21,6 +23,7 @@ public final class FlinkClusterCli {
     Path dir = Path.of(System.getProperty("java.io.tmpdir"), "beamckpt-flink");
     int taskManagers = 1;
     int index = 0;
+    boolean highAvailability = false;
     Map<String, String> settings = new LinkedHashMap<>();
     for (String a : args) {
       if (a.startsWith("-D") && a.indexOf('=') > 2) {
@@ -29,6 +32,8 @@ public final class FlinkClusterCli {
         dir = Path.of(a.substring("--dir=".length()));
       } else if (a.startsWith("--taskmanagers=")) {
         taskManagers = number(a);
+      } else if (a.equals("--high-availability")) {
+        highAvailability = true;
       } else if (a.startsWith("--index=")) {
         index = number(a);
       } else if (command == null) {
@@ -41,7 +46,7 @@ public final class FlinkClusterCli {
       usage();
     }
     try {
-      System.exit(run(command, dir, taskManagers, index, settings));
+      System.exit(run(command, dir, taskManagers, index, settings, highAvailability));
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("Error: " + e.getMessage());
       System.exit(1);
@@ -59,15 +64,16 @@ public final class FlinkClusterCli {
     }
   }
 
-  private static int run(String command, Path dir, int taskManagers, int index, Map<String, String> settings)
-      throws IOException, InterruptedException {
+  private static int run(String command, Path dir, int taskManagers, int index, Map<String, String> settings,
+      boolean highAvailability) throws IOException, InterruptedException {
     Optional<FlinkSessionCluster> attached = FlinkSessionCluster.attach(dir);
     switch (command) {
       case "start" -> {
         FlinkSessionCluster cluster = FlinkSessionCluster.start(dir, System.getProperty("java.class.path"), taskManagers,
-            settings);
+            settings, highAvailability);
         System.out.println("Flink session cluster started (JobManager and " + taskManagers + " TaskManager"
-            + (taskManagers == 1 ? "" : "s, one slot each") + ").");
+            + (taskManagers == 1 ? "" : "s, one slot each") + (highAvailability ? ", ZooKeeper high availability" : "")
+            + ").");
         printStatus(cluster);
         System.out.println("Submit with: --runner=FlinkRunner --flinkMaster=" + cluster.master());
         return 0;
@@ -100,6 +106,22 @@ public final class FlinkClusterCli {
         System.out.println("TaskManager " + index + " started and registered.");
         return 0;
       }
+      case "kill-jobmanager" -> {
+        FlinkSessionCluster cluster = requireRunning(attached, dir);
+        cluster.killJobManager();
+        System.out.println("JobManager killed with SIGKILL. " + (cluster.highAvailability()
+            ? "Start it again with `bin/flink-cluster start-jobmanager`: it takes its jobs back from ZooKeeper."
+            : "Without high availability its jobs are gone; start it again with `bin/flink-cluster start-jobmanager`."));
+        return 0;
+      }
+      case "start-jobmanager" -> {
+        if (attached.isEmpty()) {
+          throw new IOException("No Flink cluster was started from " + dir + ": start one with `bin/flink-cluster start`.");
+        }
+        attached.get().startJobManager();
+        System.out.println("JobManager started; every TaskManager registered with it.");
+        return 0;
+      }
       default -> {
         usage();
         return 2;
@@ -118,12 +140,17 @@ public final class FlinkClusterCli {
     System.out.println("  web UI:       " + cluster.webUrl());
     System.out.println("  TaskManagers: " + cluster.registeredTaskManagers() + " registered"
         + " of " + cluster.taskManagers() + (cluster.taskManagerAlive() ? "" : " (a TaskManager process is not running)"));
+    if (cluster.highAvailability()) {
+      System.out.println("  ZooKeeper:    " + cluster.zooKeeperQuorum() + " (high availability; jobs and checkpoints in "
+          + cluster.directory().resolve("ha") + ")");
+    }
     System.out.println("  directory:    " + cluster.directory() + " (configuration, logs)");
   }
 
   private static void usage() {
-    System.err.println("Usage: flink-cluster start [--taskmanagers=n] [-Dkey=value ...] | stop | status"
-        + " | kill-taskmanager [--index=i] | start-taskmanager [--index=i]   [--dir=<dir>]");
+    System.err.println("Usage: flink-cluster start [--taskmanagers=n] [--high-availability] [-Dkey=value ...] | stop"
+        + " | status | kill-taskmanager [--index=i] | start-taskmanager [--index=i] | kill-jobmanager"
+        + " | start-jobmanager   [--dir=<dir>]");
     System.exit(2);
   }
 }

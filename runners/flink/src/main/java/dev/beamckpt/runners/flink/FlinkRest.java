@@ -60,6 +60,11 @@ public final class FlinkRest {
 
   private static final Set<String> TERMINAL = Set.of("FINISHED", "CANCELED", "FAILED", "SUSPENDED");
 
+  /** Whether a job in {@code state} (as {@code /jobs/<id>} reports it) has ended. */
+  public static boolean ended(String state) {
+    return TERMINAL.contains(state);
+  }
+
   private Optional<String> newestJobNamed(String name, Predicate<String> state) throws IOException {
     JsonNode best = null;
     for (JsonNode job : get("/jobs/overview").path("jobs")) {

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,11 @@ import java.util.stream.Collectors;
  * distribution): a JobManager ({@code StandaloneSessionClusterEntrypoint}) and a TaskManager
  * ({@code TaskManagerRunner}) as separate processes on loopback ports chosen free at start, with
  * Flink's web UI on the REST port.
+ *
+ * <p>With high availability a ZooKeeper server ({@code FlinkZooKeeperQuorumPeer}, as Flink's
+ * {@code bin/start-zookeeper-quorum.sh} runs it) is a third kind of process: the JobManager keeps
+ * its jobs and their completed checkpoints there and in {@code ha/}, so a JobManager started again
+ * after a crash takes its jobs back and restores them, instead of forgetting them.
  *
  * <p>Everything lives in one directory: the generated {@code conf/flink-conf.yaml}, each process's
  * log, and {@code cluster.properties} (ports and pids) so that {@link #attach} finds a cluster
@@ -85,6 +91,16 @@ public final class FlinkSessionCluster {
    */
   public static FlinkSessionCluster start(Path dir, String classPath, int taskManagers, Map<String, String> settings)
       throws IOException, InterruptedException {
+    return start(dir, classPath, taskManagers, settings, false);
+  }
+
+  /**
+   * As {@link #start(Path, String, int, Map)}; with {@code highAvailability} it first starts a
+   * ZooKeeper server and configures ZooKeeper high availability, with {@code ha/} in the cluster's
+   * directory as its storage (Flink's {@code high-availability.storageDir}).
+   */
+  public static FlinkSessionCluster start(Path dir, String classPath, int taskManagers, Map<String, String> settings,
+      boolean highAvailability) throws IOException, InterruptedException {
     if (taskManagers < 1) {
       throw new IllegalArgumentException("A Flink cluster needs at least one TaskManager, not " + taskManagers);
     }
@@ -101,8 +117,14 @@ public final class FlinkSessionCluster {
     for (String port : List.of("rest", "jobmanager.rpc", "blob")) {
       state.setProperty(port + ".port", String.valueOf(freePort()));
     }
+    if (highAvailability) {
+      state.setProperty("zookeeper.port", String.valueOf(freePort()));
+    }
     FlinkSessionCluster cluster = new FlinkSessionCluster(dir, state);
     Files.writeString(dir.resolve("conf/flink-conf.yaml"), cluster.configuration());
+    if (highAvailability) {
+      cluster.startZooKeeper();
+    }
     cluster.launchJobManager();
     for (int i = 0; i < taskManagers; i++) {
       cluster.startTaskManager(i);
@@ -134,6 +156,16 @@ public final class FlinkSessionCluster {
 
   public Path directory() {
     return dir;
+  }
+
+  /** Whether the cluster runs with ZooKeeper high availability. */
+  public boolean highAvailability() {
+    return state.containsKey("zookeeper.port");
+  }
+
+  /** The ZooKeeper quorum of a cluster with high availability ({@code host:port}). */
+  public String zooKeeperQuorum() {
+    return "localhost:" + port("zookeeper");
   }
 
   /** How many TaskManager processes the cluster was started with. */
@@ -206,20 +238,63 @@ public final class FlinkSessionCluster {
 
   private void launchTaskManager(int index) throws IOException {
     long pid = launch(taskManagerRole(index), "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
-        "-Xmx640m", "-XX:MaxDirectMemorySize=256m", "-XX:MaxMetaspaceSize=256m");
+        List.of("-Xmx640m", "-XX:MaxDirectMemorySize=256m", "-XX:MaxMetaspaceSize=256m"));
     state.setProperty(taskManagerRole(index) + ".pid", String.valueOf(pid));
     saveState();
   }
 
   private void launchJobManager() throws IOException {
     state.setProperty("jobmanager.pid", String.valueOf(launch("jobmanager",
-        "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "-Xmx512m")));
+        "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", List.of("-Xmx512m"))));
     saveState();
   }
 
   /**
+   * A standalone ZooKeeper server on its own port, with its data in {@code zookeeper/}; returns once
+   * it accepts connections. Its ticks are short so that the session of a killed JobManager expires,
+   * and a new one can lead, within seconds (Flink's session timeout below is 6 s).
+   */
+  private void startZooKeeper() throws IOException, InterruptedException {
+    Path config = dir.resolve("conf/zoo.cfg");
+    Files.writeString(config, String.join("\n",
+        "tickTime=500",
+        "initLimit=10",
+        "syncLimit=5",
+        "dataDir=" + dir.resolve("zookeeper"),
+        "clientPort=" + port("zookeeper"),
+        "clientPortAddress=localhost",
+        "maxSessionTimeout=20000",
+        "admin.enableServer=false",
+        ""));
+    state.setProperty("zookeeper.pid", String.valueOf(launch("zookeeper",
+        "org.apache.flink.runtime.zookeeper.FlinkZooKeeperQuorumPeer", List.of("-Xmx128m"),
+        "--zkConfigFile", config.toString(), "--peerId", "1")));
+    saveState();
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (!accepts(port("zookeeper"))) {
+      if (!process("zookeeper.pid").map(ProcessHandle::isAlive).orElse(false)) {
+        throw new IOException("ZooKeeper exited at start; see " + dir.resolve("zookeeper.log"));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException("ZooKeeper did not accept connections within " + START_TIMEOUT.toSeconds() + " s; see "
+            + dir.resolve("zookeeper.log"));
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static boolean accepts(int port) {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
    * SIGKILLs the JobManager, as a crashed machine would lose it. Without high availability its
-   * jobs are gone with it; the TaskManagers keep trying to reach it.
+   * jobs are gone with it; with it, a JobManager started again restores them from their newest
+   * completed checkpoint. The TaskManagers keep trying to reach it.
    */
   public void killJobManager() throws InterruptedException {
     kill("jobmanager.pid", true);
@@ -315,14 +390,15 @@ public final class FlinkSessionCluster {
       kill(taskManagerRole(i) + ".pid", false);
     }
     kill("jobmanager.pid", false);
+    kill("zookeeper.pid", false);
     Files.deleteIfExists(dir.resolve(STATE_FILE));
   }
 
-  private long launch(String role, String mainClass, String... jvmOptions) throws IOException {
+  private long launch(String role, String mainClass, List<String> jvmOptions, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(JvmOptions.moduleOptions());
-    cmd.addAll(List.of(jvmOptions));
+    cmd.addAll(jvmOptions);
     // Flink's scripts add these settings' JVM options (e.g. credentials as system properties).
     for (String key : List.of("env.java.opts.all", "env.java.opts." + (role.equals("jobmanager") ? "jobmanager" : "taskmanager"))) {
       String opts = state.getProperty(SETTING + key, "").strip();
@@ -336,6 +412,7 @@ public final class FlinkSessionCluster {
     cmd.add(mainClass);
     cmd.add("--configDir");
     cmd.add(dir.resolve("conf").toString());
+    cmd.addAll(List.of(args));
     Path log = dir.resolve(role + ".log");
     ProcessBuilder builder = new ProcessBuilder(cmd);
     // Flink's entry points load filesystem plugins from here, as from a distribution's plugins/.
@@ -423,6 +500,14 @@ public final class FlinkSessionCluster {
     // Jobs keep this many completed checkpoints in their --checkpointLocation (a JobManager setting).
     c.put("state.checkpoints.num-retained", "3");
     c.put("web.submit.enable", "true");
+    if (highAvailability()) {
+      c.put("high-availability.type", "zookeeper");
+      c.put("high-availability.zookeeper.quorum", zooKeeperQuorum());
+      c.put("high-availability.storageDir", dir.resolve("ha").toUri().toString());
+      // A killed JobManager's leadership lapses with its ZooKeeper session: seconds, not a minute.
+      c.put("high-availability.zookeeper.client.session-timeout", "6000");
+      c.put("high-availability.zookeeper.client.connection-timeout", "5000");
+    }
     state.stringPropertyNames().stream().filter(k -> k.startsWith(SETTING)).sorted()
         .forEach(k -> c.put(k.substring(SETTING.length()), state.getProperty(k)));
     StringBuilder yaml = new StringBuilder("# Generated by FlinkSessionCluster\n");

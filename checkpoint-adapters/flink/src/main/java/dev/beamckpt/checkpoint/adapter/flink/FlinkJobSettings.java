@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +42,8 @@ import org.apache.beam.sdk.values.PValue;
  */
 record FlinkJobSettings(String jobName, String restAddress, boolean local) {
   private static final Set<String> BACKENDS = Set.of("filesystem", "rocksdb");
+  /** How long a query on a cluster waits for its JobManager to answer again before giving its job up. */
+  static final int JOB_MANAGER_PATIENCE_SECONDS = 90;
   private static final long BUNDLE_SIZE = 100_000;
   private static final long BUNDLE_MILLIS = 100;
   private static final long BUNDLE_SIZE_BETWEEN_BARRIERS = 10_000_000;
@@ -142,7 +145,14 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
         conf.add("execution.savepoint.path: " + restore.directory());
       }
     } else {
-      restAddress = master.replaceFirst("^https?://", "");
+      restAddress = clusterAddress(flink).orElseThrow();
+      // Flink's client asks the JobManager for the job's end, retrying a connection refused 20 times
+      // a second apart: a JobManager that high availability brings back takes longer under load (22 s
+      // measured on 2 busy cores), and the query would give up on a job that lives on.
+      if (conf.stream().noneMatch(line -> line.strip().startsWith("rest.retry.max-attempts"))) {
+        conf.add("rest.retry.max-attempts: " + JOB_MANAGER_PATIENCE_SECONDS);
+        conf.add("rest.retry.delay: 1000");
+      }
       if (restore != null) {
         flink.setSavepointPath(restore.directory().toString());
       }
@@ -180,6 +190,12 @@ record FlinkJobSettings(String jobName, String restAddress, boolean local) {
       }
     }
     return Files.createTempDirectory(CONF_DIR_PREFIX + ProcessHandle.current().pid() + "-");
+  }
+
+  /** The REST address ({@code host:port}) of the cluster the query submits to; empty in-process. */
+  static Optional<String> clusterAddress(FlinkPipelineOptions flink) {
+    String master = flink.getFlinkMaster() == null ? "[auto]" : flink.getFlinkMaster();
+    return isLocal(master) ? Optional.empty() : Optional.of(master.replaceFirst("^https?://", ""));
   }
 
   /** Beam's Flink runner runs a job in this process for these masters. */

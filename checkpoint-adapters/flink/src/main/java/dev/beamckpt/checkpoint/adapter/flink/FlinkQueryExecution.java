@@ -18,6 +18,7 @@ import dev.beamckpt.runners.flink.FlinkRest;
 import dev.beamckpt.runners.flink.PrestartedMiniCluster;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,6 +72,8 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
   /** availableNow stops once every source has ended or been quiet this long. */
   private static final long AVAILABLE_NOW_QUIET_MS = 2000;
   private JsonNode lastCheckpoint = MissingNode.getInstance();
+  /** The status says the JobManager does not answer (a cluster's JobManager down or restarting). */
+  private boolean jobManagerSilent;
 
   private FlinkQueryExecution(QuerySpec spec, CheckpointLocation location, String stateUri, FlinkRestorePoint restore,
       String runId, FlinkJobSettings job) {
@@ -93,6 +96,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         FlinkJobSettings.requireClusterReachesState(spec, location);
         stateUri = FlinkState.uri(location.storage());
         FlinkJobSettings.refuseStateWithoutFileSystem(stateUri, location.uri());
+        stopPreviousRun(spec, location, stateUri);
       }
       FlinkRestorePoint restore = stateUri != null ? FlinkRestorePoint.latest(stateUri).orElse(null) : null;
       boolean lift = spec.pipeline().getOptions().as(FlinkCheckpointOptions.class).getLiftCombiners();
@@ -141,6 +145,20 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
         location.close();
       }
       throw e;
+    }
+  }
+
+  /** On a cluster, the job of the location's previous run if it still runs there (see {@link ActiveRunStop}). */
+  private static void stopPreviousRun(QuerySpec spec, CheckpointLocation location, String stateUri) throws IOException {
+    Optional<String> cluster = FlinkJobSettings.clusterAddress(spec.pipeline().getOptions().as(FlinkPipelineOptions.class));
+    if (cluster.isEmpty()) {
+      return;
+    }
+    try {
+      ActiveRunStop.stopIfActive(spec.name(), location, new FlinkRest(cluster.get()), stateUri).ifPresent(LOG::warn);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("Interrupted while stopping the previous run's Flink job", e);
     }
   }
 
@@ -208,7 +226,8 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
     boolean forgotten = whyUnknown instanceof FlinkRest.StatusException s && s.status() == 404;
     return new IOException("Flink job " + jobId + " was lost: the JobManager at " + jobManager
         + (forgotten ? " no longer knows it (it restarted without high availability)" : " cannot be reached (it is"
-            + " down, and without high availability its jobs die with it)") + ". " + resume
+            + " down: without high availability its jobs die with it; with it they come back with it, and the next"
+            + " start of the query stops the job with a savepoint and resumes from that)") + ". " + resume
         + (forgotten ? "." : " once the cluster is back."), cause);
   }
 
@@ -229,6 +248,12 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
           }
         } catch (IOException e) {
           LOG.debug("Watching Flink job of query '{}': {}", spec.name(), e.getMessage());
+          if (jobId != null && !job.local() && !(e instanceof FlinkRest.StatusException) && !jobManagerSilent) {
+            jobManagerSilent = true; // watchCheckpoints() sets the status again once it answers
+            status = new QueryStatus("Flink job " + jobId + ": the JobManager at " + rest.baseUrl() + " does not answer"
+                + " since " + LocalTime.now().withNano(0) + "; waiting for it (with high availability it brings the job"
+                + " back)", false, false);
+          }
         }
       }
       reportCommits();
@@ -263,6 +288,7 @@ final class FlinkQueryExecution extends AbstractQueryExecution {
 
   private void watchCheckpoints() throws IOException {
     JsonNode checkpoints = rest.checkpoints(jobId);
+    jobManagerSilent = false;
     lastCheckpoint = checkpoints.path("latest").path("completed");
     status = new QueryStatus("Running as Flink job " + jobId + ": "
         + checkpoints.path("counts").path("completed").asLong() + " checkpoints completed"

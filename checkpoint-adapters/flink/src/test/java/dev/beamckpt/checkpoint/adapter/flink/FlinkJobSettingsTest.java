@@ -101,6 +101,8 @@ class FlinkJobSettingsTest {
     assertEquals(restore.directory().toString(), flink.getSavepointPath());
     assertEquals("rocksdb", flink.getStateBackend());
     assertEquals(2000, flink.getCheckpointingInterval(), "an explicit interval wins over the trigger");
+    assertTrue(Files.readString(Path.of(flink.getFlinkConfDir(), "flink-conf.yaml")).contains("rest.retry.max-attempts: "
+        + FlinkJobSettings.JOB_MANAGER_PATIENCE_SECONDS), "the client waits for a JobManager that comes back");
   }
 
   @Test

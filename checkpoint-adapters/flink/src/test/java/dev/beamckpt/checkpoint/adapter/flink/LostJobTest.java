@@ -53,7 +53,8 @@ class LostJobTest {
     String jobManager = "127.0.0.1:" + port;
     IOException answer = assertThrows(IOException.class, () -> new FlinkRest(jobManager).get("/jobs/" + JOB));
     IOException lost = FlinkQueryExecution.lost(JOB, "http://" + jobManager, answer, RESUME, answer);
-    assertTrue(lost.getMessage().contains("cannot be reached") && lost.getMessage().endsWith("once the cluster is back."),
+    assertTrue(lost.getMessage().contains("cannot be reached") && lost.getMessage().contains("the next start of the query"
+        + " stops the job with a savepoint") && lost.getMessage().endsWith("once the cluster is back."),
         lost.getMessage());
   }
 }
