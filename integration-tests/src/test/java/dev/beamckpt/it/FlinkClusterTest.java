@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beamckpt.runners.flink.FlinkRest;
-import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.io.socket.LineServer;
 import dev.beamckpt.io.socket.SocketIO;
 import dev.beamckpt.checkpoint.source.log.LogRecord;
@@ -219,49 +218,6 @@ class FlinkClusterTest {
       assertEquals(2, runs.size(), runs.toString());
       assertTrue(String.valueOf(runs.get(1).get("restoredFrom")).matches("state/" + jobId + "/chk-\\d+"), runs.toString());
       System.out.println("[Flink cluster] lines lost in flight at the TaskManager SIGKILL: " + (server.linesSent() - log.size()));
-    }
-  }
-
-  /**
-   * A query process SIGKILLed on a cluster leaves its job running there (a job is detached from the
-   * process that submitted it), still reading and committing to the location. The restart finds
-   * that job through {@code runs/}, stops it with a savepoint and resumes from the savepoint, as
-   * Spark stops a query's active run when it restarts: one job at a time writes the location, and
-   * nothing the old job received is lost or counted twice.
-   */
-  @Test
-  void theRestartOfAKilledQueryStopsItsJobStillRunningOnTheCluster() throws Exception {
-    List<String> lines = ZipfLines.generate(12_000, 2_000, 1.1, 42);
-    Path location = tmp.resolve("ckpt");
-    Path output = tmp.resolve("out");
-    try (LineServer server = LineServer.start(0)) {
-      String[] args = args(cluster, server, location, output, "500 ms");
-      QueryProcess query = QueryProcess.start(WordCount.class, args);
-      server.sendAll(lines.subList(0, 4_000));
-      String jobId = awaitCommit(location, query);
-      query.kill();
-      long committed = Locations.latest(location.resolve("commits")).orElse(0L);
-      server.sendAll(lines.subList(4_000, 8_000));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (Locations.latest(location.resolve("commits")).orElse(0L) <= committed) {
-        assertTrue(System.nanoTime() < deadline, "the killed query's job goes on committing without it");
-        Thread.sleep(100);
-      }
-      assertEquals("RUNNING", cluster.rest("/jobs/" + jobId).path("state").asText());
-
-      QueryProcess restarted = QueryProcess.start(WordCount.class, args);
-      restarted.await("the restart to record its run", Duration.ofSeconds(180), () -> Locations.runs(location).size() == 2);
-      assertTrue(restarted.stderr().contains("the job of its previous run (Flink job " + jobId)
-          && restarted.stderr().contains("stopped it with savepoint"), restarted.stderr());
-      assertEquals("FINISHED", cluster.rest("/jobs/" + jobId).path("state").asText(), "the old job was stopped");
-      String restoredFrom = String.valueOf(Locations.runs(location).get(1).get("restoredFrom"));
-      assertTrue(restoredFrom.startsWith("state/savepoints/savepoint-"), "resumed from the old job's savepoint: "
-          + restoredFrom);
-      System.out.println("[Flink cluster, query SIGKILLed, its job left running] the restart said: "
-          + restarted.stderr().lines().filter(l -> l.contains("previous run")).findFirst().orElse(""));
-      server.sendAll(lines.subList(8_000, lines.size()));
-      long lost = KillOracle.finishAndCheck(server, lines, lines.size(), LocalStorage.at(location), output, restarted);
-      System.out.println("[Flink cluster, query SIGKILLed, its job left running] lost in flight: " + lost + ", 0 doubled");
     }
   }
 

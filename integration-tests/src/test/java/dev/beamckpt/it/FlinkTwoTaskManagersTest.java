@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -133,6 +134,9 @@ class FlinkTwoTaskManagersTest {
         cluster.killJobManager();
         System.out.printf("JobManager SIGKILLed (kill %d of %d) after %d lines sent, %d in the log%n", kill + 1, kills,
             server.linesSent(), Locations.receiveLog(location).size());
+        // Brought back at once, as a supervisor would: the query learns the job is gone without waiting
+        // out its patience for an unreachable JobManager (90 s).
+        cluster.startJobManager();
         int code = query.awaitExit(Duration.ofMinutes(4));
         assertNotEquals(0, code, "the query ends when its job is lost\n" + query.stderr());
         String error = query.stderr().lines().filter(l -> l.startsWith("Error: ")).findFirst().orElse("");
@@ -143,7 +147,6 @@ class FlinkTwoTaskManagersTest {
         }
 
         // The source's receiver lives in a TaskManager, which outlived the JobManager: it goes on logging lines.
-        cluster.startJobManager();
         int runs = Locations.runs(location).size();
         QueryProcess resumed = QueryProcess.start(WordCount.class, args);
         query = resumed;
@@ -208,6 +211,68 @@ class FlinkTwoTaskManagersTest {
       long lost = KillOracle.finishAndCheck(server, lines, sender.sent(), storage, output, query);
       System.out.printf("[Flink, high availability, %d JobManager SIGKILLs] %d lines sent, %d lost in flight, 0 doubled,"
           + " counts = receive log, one run throughout%n", kills, sender.sent(), lost);
+    }
+  }
+
+  /**
+   * The query process SIGKILLed on the cluster (one in CI, {@code -Dcampaign.kills=30} in the long
+   * form): its job is detached from it and goes on reading and committing to the location. The
+   * restart finds that job through {@code runs/}, stops it with a savepoint and resumes from the
+   * savepoint, as Spark stops a query's active run when it restarts: one job at a time writes the
+   * location (the old one holds both slots, so the new one could not even run beside it), and
+   * nothing the old job received is lost or counted twice.
+   */
+  @Test
+  void theRestartOfAKilledQueryStopsItsJobStillRunningOnTheCluster() throws Exception {
+    int kills = Campaign.kills(1);
+    Random random = new Random(79);
+    cluster = FlinkSessionCluster.start(clusterDir, System.getProperty("java.class.path"), 2);
+    Path location = tmp.resolve("ckpt");
+    Path output = tmp.resolve("out");
+    List<String> lines = ZipfLines.generate((kills + 1) * 60 * LINES_PER_SECOND, 2_000, 1.1, 42);
+    try (LineServer server = LineServer.start(0)) {
+      String[] args = {"--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--parallelism=2",
+          "--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=500 ms", "--sink=files",
+          "--output=" + output};
+      PacedSender sender = new PacedSender(server, lines, LINES_PER_SECOND);
+      QueryProcess query = QueryProcess.start(WordCount.class, args);
+      sender.start();
+      LocalStorage storage = LocalStorage.at(location);
+      long commitsAtStart = 0;
+      for (int kill = 0; kill < kills; kill++) {
+        KillOracle.awaitCommitSince(commitsAtStart, storage, query);
+        Thread.sleep(random.nextInt(2_000)); // a random moment of the running job
+        List<Map<String, Object>> runs = Locations.runs(location);
+        String jobId = String.valueOf(runs.get(runs.size() - 1).get("runnerJobId"));
+        query.kill();
+        long committed = Locations.latest(storage, "commits").orElse(0L);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (Locations.latest(storage, "commits").orElse(0L) <= committed) {
+          assertTrue(System.nanoTime() < deadline, "the killed query's job goes on committing without it");
+          Thread.sleep(100);
+        }
+        assertEquals("RUNNING", cluster.rest("/jobs/" + jobId).path("state").asText());
+
+        query = QueryProcess.start(WordCount.class, args);
+        QueryProcess restarted = query;
+        restarted.await("the restart to record its run", Duration.ofSeconds(180),
+            () -> Locations.runs(location).size() == runs.size() + 1);
+        assertTrue(restarted.stderr().contains("the job of its previous run (Flink job " + jobId), restarted.stderr());
+        assertEquals("FINISHED", cluster.rest("/jobs/" + jobId).path("state").asText(), "the old job was stopped");
+        String restoredFrom = String.valueOf(Locations.runs(location).get(runs.size()).get("restoredFrom"));
+        System.out.printf("Query SIGKILLed (kill %d of %d); its job %s went on; the restart stopped it and resumed from"
+            + " %s%n", kill + 1, kills, jobId, restoredFrom);
+        if (kill == 0) {
+          System.out.println("[Flink, query SIGKILLed, its job left running] the restart said: "
+              + restarted.stderr().lines().filter(l -> l.contains("previous run")).findFirst().orElse(""));
+        }
+        commitsAtStart = Locations.latest(storage, "commits").orElse(0L);
+      }
+      KillOracle.awaitCommitSince(commitsAtStart, storage, query);
+      sender.stop();
+      long lost = KillOracle.finishAndCheck(server, lines, sender.sent(), storage, output, query);
+      System.out.printf("[Flink, %d query SIGKILLs with the job left running] %d lines sent, %d lost in flight, 0"
+          + " doubled, counts = receive log%n", kills, sender.sent(), lost);
     }
   }
 
