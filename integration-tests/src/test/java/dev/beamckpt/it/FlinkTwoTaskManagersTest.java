@@ -4,11 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.io.socket.LineServer;
 import dev.beamckpt.io.socket.ZipfLines;
 import dev.beamckpt.pipelines.WordCount;
 import dev.beamckpt.runners.flink.FlinkSessionCluster;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -182,9 +189,13 @@ class FlinkTwoTaskManagersTest {
     Path output = tmp.resolve("out");
     List<String> lines = ZipfLines.generate((kills + 1) * 90 * LINES_PER_SECOND, 2_000, 1.1, 42);
     try (LineServer server = LineServer.start(0)) {
+      int uiPort;
+      try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        uiPort = free.getLocalPort();
+      }
       String[] args = {"--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--parallelism=2",
           "--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=500 ms", "--sink=files",
-          "--output=" + output};
+          "--output=" + output, "--uiPort=" + uiPort};
       PacedSender sender = new PacedSender(server, lines, LINES_PER_SECOND);
       QueryProcess query = QueryProcess.start(WordCount.class, args);
       sender.start();
@@ -198,11 +209,15 @@ class FlinkTwoTaskManagersTest {
         long started = System.nanoTime();
         System.out.printf("JobManager SIGKILLed (kill %d of %d, high availability) after %d lines sent, %d in the log%n",
             kill + 1, kills, server.linesSent(), Locations.receiveLog(location).size());
+        query.await("the query's status to say the JobManager does not answer", Duration.ofSeconds(30),
+            () -> status(uiPort).contains("the JobManager at " + cluster.webUrl() + " does not answer"));
         cluster.startJobManager();
         commitsAtRestart = Locations.latest(storage, "commits").orElse(0L);
         KillOracle.awaitCommitSince(commitsAtRestart, storage, query);
         System.out.printf("  the same job committed again %.1f s after the kill%n", (System.nanoTime() - started) / 1e9);
         query.assertAlive();
+        query.await("the query's status to say it runs again", Duration.ofSeconds(30),
+            () -> status(uiPort).startsWith("Running as Flink job " + jobId));
         assertEquals(1, Locations.runs(location).size(), "the query rode the JobManager's restart out in its first run");
         assertEquals("RUNNING", cluster.rest("/jobs/" + jobId).path("state").asText(),
             "the JobManager took job " + jobId + " back from ZooKeeper");
@@ -299,6 +314,13 @@ class FlinkTwoTaskManagersTest {
       sb.append("(could not read: ").append(e.getMessage()).append(')');
     }
     return sb.toString();
+  }
+
+  /** The query's status message, from its monitoring page's JSON. */
+  private static String status(int uiPort) throws Exception {
+    HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://localhost:" + uiPort + "/api/v1/queries")).build(), HttpResponse.BodyHandlers.ofString());
+    return new ObjectMapper().readTree(page.body()).path(0).path("status").path("message").asText();
   }
 
   private long restored(String jobId) throws Exception {
