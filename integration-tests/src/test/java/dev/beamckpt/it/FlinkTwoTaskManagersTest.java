@@ -69,9 +69,7 @@ class FlinkTwoTaskManagersTest {
     Path location = tmp.resolve("ckpt");
     Path output = tmp.resolve("out");
     try (LineServer server = LineServer.start(0)) {
-      String[] args = {"--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--parallelism=2",
-          "--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=500 ms", "--sink=files",
-          "--output=" + output};
+      String[] args = queryArgs(server, location, output);
       PacedSender sender = new PacedSender(server, lines, LINES_PER_SECOND);
       QueryProcess query = QueryProcess.start(WordCount.class, args);
       sender.start();
@@ -127,9 +125,7 @@ class FlinkTwoTaskManagersTest {
     // A trial takes about 90 s: the query notices the lost JobManager, which restarts, and the job resumes.
     List<String> lines = ZipfLines.generate((kills + 1) * 90 * LINES_PER_SECOND, 2_000, 1.1, 42);
     try (LineServer server = LineServer.start(0)) {
-      String[] args = {"--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--parallelism=2",
-          "--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=500 ms", "--sink=files",
-          "--output=" + output};
+      String[] args = queryArgs(server, location, output);
       PacedSender sender = new PacedSender(server, lines, LINES_PER_SECOND);
       QueryProcess query = QueryProcess.start(WordCount.class, args);
       sender.start();
@@ -193,9 +189,7 @@ class FlinkTwoTaskManagersTest {
       try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         uiPort = free.getLocalPort();
       }
-      String[] args = {"--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--parallelism=2",
-          "--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=500 ms", "--sink=files",
-          "--output=" + output, "--uiPort=" + uiPort};
+      String[] args = queryArgs(server, location, output, "--uiPort=" + uiPort);
       PacedSender sender = new PacedSender(server, lines, LINES_PER_SECOND);
       QueryProcess query = QueryProcess.start(WordCount.class, args);
       sender.start();
@@ -246,9 +240,7 @@ class FlinkTwoTaskManagersTest {
     Path output = tmp.resolve("out");
     List<String> lines = ZipfLines.generate((kills + 1) * 60 * LINES_PER_SECOND, 2_000, 1.1, 42);
     try (LineServer server = LineServer.start(0)) {
-      String[] args = {"--runner=FlinkRunner", "--flinkMaster=" + cluster.master(), "--parallelism=2",
-          "--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=500 ms", "--sink=files",
-          "--output=" + output};
+      String[] args = queryArgs(server, location, output);
       PacedSender sender = new PacedSender(server, lines, LINES_PER_SECOND);
       QueryProcess query = QueryProcess.start(WordCount.class, args);
       sender.start();
@@ -314,6 +306,15 @@ class FlinkTwoTaskManagersTest {
       sb.append("(could not read: ").append(e.getMessage()).append(')');
     }
     return sb.toString();
+  }
+
+  /** The word count at parallelism 2 on the cluster, committing every 500 ms, writing files. */
+  private String[] queryArgs(LineServer server, Path location, Path output, String... more) {
+    List<String> args = new java.util.ArrayList<>(List.of("--runner=FlinkRunner", "--flinkMaster=" + cluster.master(),
+        "--parallelism=2", "--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=500 ms",
+        "--sink=files", "--output=" + output));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
   }
 
   /** The query's status message, from its monitoring page's JSON. */
