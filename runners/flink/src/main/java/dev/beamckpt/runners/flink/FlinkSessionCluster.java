@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
+import org.apache.flink.util.FileUtils;
 
 /**
  * A Flink 1.19 session cluster started from this JVM's class path (Maven-resolved Flink jars, no
@@ -123,6 +124,7 @@ public final class FlinkSessionCluster {
     FlinkSessionCluster cluster = new FlinkSessionCluster(dir, state);
     Files.writeString(dir.resolve("conf/flink-conf.yaml"), cluster.configuration());
     if (highAvailability) {
+      cluster.deleteHighAvailabilityData(); // a cluster started here before must not hand its jobs to this one
       cluster.startZooKeeper();
     }
     cluster.launchJobManager();
@@ -283,6 +285,12 @@ public final class FlinkSessionCluster {
     }
   }
 
+  private void deleteHighAvailabilityData() throws IOException {
+    for (String sub : List.of("ha", "zookeeper")) {
+      FileUtils.deleteDirectory(dir.resolve(sub).toFile()); // nothing to do where absent
+    }
+  }
+
   private static boolean accepts(int port) {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
       return true;
@@ -391,6 +399,7 @@ public final class FlinkSessionCluster {
     }
     kill("jobmanager.pid", false);
     kill("zookeeper.pid", false);
+    deleteHighAvailabilityData(); // a stopped cluster's jobs end with it, as without high availability
     Files.deleteIfExists(dir.resolve(STATE_FILE));
   }
 
