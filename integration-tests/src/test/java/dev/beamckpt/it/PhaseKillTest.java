@@ -164,8 +164,9 @@ class PhaseKillTest {
       Path location = tmp.resolve("ckpt");
       CheckpointStorage storage = LocalStorage.at(location);
       Path output = tmp.resolve("out");
-      // Enough lines for every kill to land while they flow: about 15 s of lines per kill at most.
-      List<String> lines = ZipfLines.generate(Math.max(20_000, kills * 15 * LINES_PER_SECOND), 2_000, 1.1, 42);
+      // Enough lines for every kill to land while they flow: 40 s of lines per kill (the long form's
+      // aimed kills took up to 50 s each on 2 busy cores, and at 15 s per kill the stream ran dry).
+      List<String> lines = ZipfLines.generate(Math.max(20_000, kills * 40 * LINES_PER_SECOND), 2_000, 1.1, 42);
       try (LineServer server = LineServer.start(0)) {
         List<String> args = new ArrayList<>(List.of(runnerArgs));
         args.addAll(List.of("--port=" + server.port(), "--checkpointLocation=" + location, "--trigger=200 ms",
@@ -178,6 +179,8 @@ class PhaseKillTest {
         try {
           sender.start();
           for (int k = 0; k < kills; k++) {
+            assertTrue(sender.sent() < lines.size(), "the stream ran dry before kill " + (k + 1) + " of " + kills
+                + ": size it for more seconds per kill");
             // The running query committed since it started: a kill lands on a query at work.
             KillOracle.awaitCommitSince(started.commitsAtStart(), storage, query);
             if (phase.aimsAtStart()) {
