@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class ObjectLease implements CheckpointStorage.Lease {
   private static final Logger LOG = LoggerFactory.getLogger(ObjectLease.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** How long a closing lease waits for a renewal in flight. */
+  private static final Duration RENEWAL_FINISH_WAIT = Duration.ofSeconds(5);
 
   /** What the lease object holds. */
   record Holder(String holder, String owner, long renewedAtMs, long timeoutMs) {}
@@ -203,9 +205,27 @@ public final class ObjectLease implements CheckpointStorage.Lease {
   /** Stops renewing and deletes the lease, so the next query starts without waiting for it to expire. */
   @Override
   public void close() throws IOException {
-    renewer.shutdownNow();
+    stopRenewing();
     if (lostTo == null) {
       storage.store().deleteIfMatch(key, version);
+    }
+  }
+
+  /**
+   * Lets a renewal in flight finish before the lease is deleted: interrupting it failed its request
+   * with a warning at every other stop under load, and a write that landed while its reply was lost
+   * would leave {@code version} behind the object, so the delete would miss and the next query wait
+   * for the lease to lapse.
+   */
+  private void stopRenewing() {
+    renewer.shutdown();
+    try {
+      if (!renewer.awaitTermination(RENEWAL_FINISH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        renewer.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      renewer.shutdownNow();
+      Thread.currentThread().interrupt();
     }
   }
 
