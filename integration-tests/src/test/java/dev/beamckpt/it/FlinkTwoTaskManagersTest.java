@@ -234,7 +234,7 @@ class FlinkTwoTaskManagersTest {
    */
   @Test
   void theRestartOfAKilledQueryStopsItsJobStillRunningOnTheCluster() throws Exception {
-    // Long form only while a defect is open: in 1 of 6 runs (CI, 28 Nov 2026, 1 kill) the final
+    // Long form only while a defect is open: in 1 of 11 runs (CI, 28 Nov 2026, 1 kill) the final
     // output was 761 word counts short of the receive log after the restart's stop with savepoint
     // and restore; no line doubled. The 10- and 8-kill runs were exact. Issue 18's note has the data.
     Assumptions.assumeTrue(Integer.getInteger("campaign.kills") != null, "open defect: runs with -Dcampaign.kills=N");
