@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PrestartedMiniCluster {
   private static final Logger LOG = LoggerFactory.getLogger(PrestartedMiniCluster.class);
+  /** How long replacing the early cluster waits for it to finish starting, and then to shut down. */
+  private static final Duration REPLACE_WAIT = Duration.ofSeconds(30);
 
   private final Early cluster;
   /** The job's configuration, read once: the directory holds the job's settings before the start. */
@@ -113,9 +115,22 @@ public final class PrestartedMiniCluster {
     LOG.info("The job needs {} task manager(s) with {} slot(s), not the {} with {} started early: starting those",
         needed.getNumTaskManagers(), needed.getConfiguration().get(TaskManagerOptions.NUM_TASK_SLOTS),
         guessed.getNumTaskManagers(), guessed.getConfiguration().get(TaskManagerOptions.NUM_TASK_SLOTS));
-    close();
+    closeAndAwait(); // the new cluster binds the same REST port: the early one must have let it go
     used = new MiniCluster(needed);
     return used;
+  }
+
+  /** Closes the early cluster once its start ended, and waits (bounded) until it is shut down. */
+  private void closeAndAwait() {
+    try {
+      cluster.started.handle((ok, error) -> null).get(REPLACE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      cluster.closeAsync().get(REPLACE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("The cluster started early did not shut down within {} s ({}); starting the job's own anyway",
+          REPLACE_WAIT.toSeconds(), e.toString());
+    }
   }
 
   /** Stops the cluster if no job took it (the executor stops it with the job otherwise). */
