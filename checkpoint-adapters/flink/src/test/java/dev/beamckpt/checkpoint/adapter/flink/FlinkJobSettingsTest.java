@@ -106,6 +106,18 @@ class FlinkJobSettingsTest {
   }
 
   @Test
+  void aUsersOwnJobManagerPatienceWins(@TempDir Path userConf) throws Exception {
+    Files.writeString(userConf.resolve("flink-conf.yaml"), "rest.retry.max-attempts: 5\n");
+    QuerySpec spec = spec("--runner=FlinkRunner", "--flinkMaster=localhost:8081", "--flinkConfDir=" + userConf);
+    FlinkJobSettings.apply(spec, state(), null, RUN);
+
+    String conf = Files.readString(Path.of(spec.pipeline().getOptions().as(FlinkPipelineOptions.class).getFlinkConfDir(),
+        "flink-conf.yaml"));
+    assertTrue(conf.contains("rest.retry.max-attempts: 5") && !conf.contains("rest.retry.max-attempts: "
+        + FlinkJobSettings.JOB_MANAGER_PATIENCE_SECONDS), conf);
+  }
+
+  @Test
   void eventTimeWindowsRunUnlessBundlesFinishAfterTheBarrier() throws Exception {
     QuerySpec spec = spec("--runner=FlinkRunner");
     spec.pipeline().apply(Create.of(KV.of("a", 1), KV.of("b", 2)))
