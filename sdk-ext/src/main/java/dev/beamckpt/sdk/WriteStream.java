@@ -183,9 +183,9 @@ public final class WriteStream<K, V> {
     }
 
     @Override
-    public void tableInRunnerState(java.time.Duration batchInterval, BatchCommitter committer) {
+    public void tableInRunnerState(java.time.Duration completeEvery, BatchCommitter committer) {
       results.apply("WriteStream to " + sink.description(),
-          new StatefulResultTable<>(mode, Duration.millis(batchInterval.toMillis()), sink, columns, committer));
+          new StatefulResultTable<>(mode, Duration.millis(completeEvery.toMillis()), sink, columns, committer));
     }
 
     /** The query did not start: its table in this JVM goes. */

@@ -45,9 +45,10 @@ import org.joda.time.Instant;
 
 /**
  * The result table kept in the runner's checkpointed state, for runners that restore state
- * themselves (Flink). One stateful step holds every row under a single key and hands on what
- * changed as numbered table outputs (update: the rows changed, append: the rows of windows the
- * watermark closed, both as they arrive; complete: every row, at most every trigger interval).
+ * themselves (Flink, Dataflow). One stateful step holds every row under a single key and hands on
+ * what changed as numbered table outputs (update: the rows changed, append: the rows of windows the
+ * watermark closed, both as they arrive; complete: every row, after every change or at most every
+ * {@code completeEvery}).
  * The delivering step requires stable input: the runner hands it the outputs a checkpoint holds
  * only once that checkpoint completed, all of them in one bundle, and that bundle is the batch.
  * So a batch is never written, then rolled back, and it waits for at most one checkpoint: cutting
@@ -58,15 +59,20 @@ import org.joda.time.Instant;
  */
 public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K, V>>, PDone> implements ResultStep {
   private final OutputMode mode;
-  private final Duration interval;
+  private final Duration completeEvery;
   private final Sink sink;
   private final List<String> columns;
   private final BatchCommitter committer;
 
-  /** @param committer records delivered batches in the location; null when the query has none */
-  public StatefulResultTable(OutputMode mode, Duration interval, Sink sink, List<String> columns, BatchCommitter committer) {
+  /**
+   * @param completeEvery complete mode: how often at most the whole table is handed on; zero: after
+   *     every change (see {@link TableFn})
+   * @param committer records delivered batches in the location; null when the query has none
+   */
+  public StatefulResultTable(OutputMode mode, Duration completeEvery, Sink sink, List<String> columns,
+      BatchCommitter committer) {
     this.mode = mode;
-    this.interval = interval;
+    this.completeEvery = completeEvery;
     this.sink = sink;
     this.columns = List.copyOf(columns);
     this.committer = committer;
@@ -80,7 +86,7 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
         .apply("ToRowUpdates", ParDo.of(new ToRowUpdateFn<>(coder)))
         .setCoder(KvCoder.of(VarIntCoder.of(), ListCoder.of(TableCoders.RowUpdateCoder.INSTANCE)))
         .apply("OneTable", Window.into(new GlobalWindows()))
-        .apply("ResultTable", ParDo.of(new TableFn(mode, interval, committer)))
+        .apply("ResultTable", ParDo.of(new TableFn(mode, completeEvery, committer)))
         .setCoder(TableCoders.BatchCoder.INSTANCE)
         .apply("DeliverBatches", ParDo.of(new DeliverFn<>(sink, mode, columns, coder, committer)));
     return PDone.in(results.getPipeline());
@@ -156,9 +162,20 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
     }
   }
 
+  /**
+   * Complete mode hands the whole table on after every change where a batch is what a checkpoint
+   * holds (Flink: {@code completeEvery} zero). Neither a checkpoint's barrier nor a stop with a
+   * savepoint waits for a timer (a stop fires none), so rows held for one were left out of the
+   * checkpoint's batch, and after a stop out of every batch until the next start: at parallelism 2
+   * the other task's rows of the last lines, which reached the table just after a timer fired. A
+   * change is one upstream task's bundle of rows, and bundles end at the barriers, so this is about
+   * one whole table per upstream task (and window) per checkpoint; the delivery writes the last.
+   * Where the runner makes a batch of every delivered bundle (Dataflow) a timer holds changes for
+   * {@code completeEvery}, or every bundle would write the whole table.
+   */
   static final class TableFn extends DoFn<KV<Integer, List<RowUpdate>>, Batch> {
     private final OutputMode mode;
-    private final Duration interval;
+    private final Duration completeEvery;
     private final BatchCommitter committer;
 
     @StateId("rows")
@@ -187,9 +204,9 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
      */
     private transient Long aboveCommitted;
 
-    TableFn(OutputMode mode, Duration interval, BatchCommitter committer) {
+    TableFn(OutputMode mode, Duration completeEvery, BatchCommitter committer) {
       this.mode = mode;
-      this.interval = interval;
+      this.completeEvery = completeEvery;
       this.committer = committer;
     }
 
@@ -213,10 +230,14 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
       for (RowUpdate update : element.getValue()) {
         ResultFold.accept(mode, table, update.rowId(), update, update.finalPane());
       }
+      if (completeEvery.getMillis() == 0) {
+        emit(ResultFold.drain(mode, table), nextSeq, out);
+        return;
+      }
       if (!Boolean.TRUE.equals(armed.read())) {
         // An interval after the first row since the last batch, not at the next wall-clock multiple
         // of it: an aligned timer can fire a millisecond after a burst began and cut a line in two.
-        trigger.offset(interval).setRelative();
+        trigger.offset(completeEvery).setRelative();
         armed.write(true);
       }
     }
@@ -278,7 +299,10 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
       };
     }
 
-    /** Complete mode: the whole table, at most every trigger interval and only after new rows. */
+    /**
+     * Complete mode held for {@code completeEvery}: the whole table, only after new rows. Also fires a
+     * timer restored from a checkpoint taken while the table held changes for one.
+     */
     @OnTimer("trigger")
     public void onTrigger(
         @StateId("rows") MapState<String, RowUpdate> rows,
@@ -363,7 +387,8 @@ public final class StatefulResultTable<K, V> extends PTransform<PCollection<KV<K
         id = nextLocalId;
       }
       if (!fresh.isEmpty()) {
-        List<TableRow> rows = merge(fresh);
+        // A complete output is the whole table: the last one released is the batch.
+        List<TableRow> rows = merge(mode == OutputMode.COMPLETE ? fresh.subList(fresh.size() - 1, fresh.size()) : fresh);
         sink.addBatch(id, mode, columns, rows);
         if (committer != null) {
           committer.commit(id, fresh.get(0).createdAtMs(), rows.size(), fresh.get(fresh.size() - 1).seq());

@@ -17,9 +17,11 @@ public interface ResultSteps {
 
   /**
    * A table in the runner's keyed state, checkpointed with the rest of the job, delivering from
-   * inside the pipeline what each of the runner's checkpoints (every {@code batchInterval}) holds
-   * as a batch, each committed through {@code committer} (null without a checkpoint location) once
-   * that checkpoint completed.
+   * inside the pipeline what each of the runner's checkpoints holds as a batch, each committed
+   * through {@code committer} (null without a checkpoint location) once that checkpoint completed.
+   * In complete mode the table hands its whole self on at most every {@code completeEvery}, or
+   * after every change if that is zero: for a runner whose batch is what one checkpoint holds, as
+   * its barriers and a stop with a savepoint wait for no timer.
    */
-  void tableInRunnerState(Duration batchInterval, BatchCommitter committer);
+  void tableInRunnerState(Duration completeEvery, BatchCommitter committer);
 }

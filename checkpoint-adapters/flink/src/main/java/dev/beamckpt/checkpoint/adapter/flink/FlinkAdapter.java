@@ -34,14 +34,18 @@ public final class FlinkAdapter implements CheckpointAdapter {
     return FlinkRunner.class.isAssignableFrom(runner);
   }
 
-  /** The table lives in Flink state; a batch is what one checkpoint (every runner interval) holds, committed once it completed. */
+  /**
+   * The table lives in Flink state; a batch is what one checkpoint (every runner interval) holds,
+   * committed once it completed, so a complete table goes on after every change (no timer holds it
+   * back from a checkpoint or a stop's savepoint).
+   */
   @Override
   public BatchSink applyResultSteps(QuerySpec spec, ResultSteps steps) {
     if (spec.trigger().isAvailableNow() && spec.checkpointLocation() == null) {
       throw new IllegalArgumentException("Query '" + spec.name() + "': --trigger=availableNow on Flink needs a"
           + " --checkpointLocation: the query stops once a completed checkpoint covers all the input it found.");
     }
-    steps.tableInRunnerState(spec.trigger().runnerInterval(), BatchCommitter.forQuery(spec));
+    steps.tableInRunnerState(java.time.Duration.ZERO, BatchCommitter.forQuery(spec));
     return null;
   }
 
