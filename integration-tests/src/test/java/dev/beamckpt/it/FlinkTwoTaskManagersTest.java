@@ -9,6 +9,7 @@ import dev.beamckpt.checkpoint.storage.LocalStorage;
 import dev.beamckpt.io.socket.LineServer;
 import dev.beamckpt.io.socket.ZipfLines;
 import dev.beamckpt.pipelines.WordCount;
+import dev.beamckpt.runners.flink.FlinkRest;
 import dev.beamckpt.runners.flink.FlinkSessionCluster;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -23,7 +24,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -234,29 +234,11 @@ class FlinkTwoTaskManagersTest {
    */
   @Test
   void theRestartOfAKilledQueryStopsItsJobStillRunningOnTheCluster() throws Exception {
-    // Long form only while a defect is open: in 1 of 11 runs (CI, 28 Nov 2026, 1 kill) the final
-    // output was 761 word counts short of the receive log after the restart's stop with savepoint
-    // and restore; no line doubled. The 10- and 8-kill runs were exact. Issue 18's note has the data.
-    Assumptions.assumeTrue(Integer.getInteger("campaign.kills") != null, "open defect: runs with -Dcampaign.kills=N");
-    int kills = Campaign.kills(1);
-    Random random = new Random(79);
-    cluster = FlinkSessionCluster.start(clusterDir, System.getProperty("java.class.path"), 2);
-    Path location = tmp.resolve("ckpt");
-    Path output = tmp.resolve("out");
-    List<String> lines = ZipfLines.generate((kills + 1) * 60 * LINES_PER_SECOND, 2_000, 1.1, 42);
-    try (LineServer server = LineServer.start(0)) {
-      String[] args = queryArgs(server, location, output);
-      PacedSender sender = new PacedSender(server, lines, LINES_PER_SECOND);
-      QueryProcess query = QueryProcess.start(WordCount.class, args);
-      sender.start();
-      LocalStorage storage = LocalStorage.at(location);
-      long commitsAtStart = 0;
-      for (int kill = 0; kill < kills; kill++) {
-        KillOracle.awaitCommitSince(commitsAtStart, storage, query);
-        Thread.sleep(random.nextInt(2_000)); // a random moment of the running job
-        List<Map<String, Object>> runs = Locations.runs(location);
-        String jobId = String.valueOf(runs.get(runs.size() - 1).get("runnerJobId"));
+    long lost = restartTrials(79, new Ending() {
+      @Override
+      public void end(QueryProcess query, String jobId, int trial) throws Exception {
         query.kill();
+        LocalStorage storage = LocalStorage.at(tmp.resolve("ckpt"));
         long committed = Locations.latest(storage, "commits").orElse(0L);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (Locations.latest(storage, "commits").orElse(0L) <= committed) {
@@ -264,27 +246,95 @@ class FlinkTwoTaskManagersTest {
           Thread.sleep(100);
         }
         assertEquals("RUNNING", cluster.rest("/jobs/" + jobId).path("state").asText());
+      }
+
+      @Override
+      public void restarted(QueryProcess restarted, String jobId, int trial) throws Exception {
+        assertTrue(restarted.stderr().contains("the job of its previous run (Flink job " + jobId), restarted.stderr());
+        assertEquals("SUCCEEDED", endedAs(jobId), "the old job was stopped with a savepoint");
+        System.out.printf("Query SIGKILLed (kill %d); its job %s went on; the restart stopped it%n", trial + 1, jobId);
+        if (trial == 0) {
+          System.out.println("[Flink, query SIGKILLed, its job left running] the restart said: "
+              + restarted.stderr().lines().filter(l -> l.contains("previous run")).findFirst().orElse(""));
+        }
+      }
+    });
+    System.out.printf("[Flink, %d query SIGKILLs with the job left running] %d lost in flight, 0 doubled, counts ="
+        + " receive log%n", Campaign.kills(1), lost);
+  }
+
+  /**
+   * The seed scenario's stop and restart, with lines flowing throughout (one stop in CI, {@code
+   * -Dcampaign.kills=N} in the long form), on two TaskManagers at parallelism 2: Ctrl+C and SIGTERM
+   * in turn stop the job with a savepoint, the receivers in the TaskManagers go on logging lines
+   * while no job runs, and the restart resumes from the savepoint, perhaps reading in the other
+   * TaskManager, whose receiver then takes the log over. Every logged line is counted once.
+   */
+  @Test
+  void stopsAndRestartsWhileLinesFlowKeepCountsExact() throws Exception {
+    long lost = restartTrials(83, (query, jobId, trial) -> {
+      if (trial % 2 == 0) {
+        query.interrupt(); // Ctrl+C
+      } else {
+        query.signal("TERM");
+      }
+      query.assertStoppedCleanly(Duration.ofSeconds(90));
+      assertEquals("SUCCEEDED", endedAs(jobId), "the stop ended the job with a savepoint");
+      System.out.printf("Query stopped with %s (stop %d) while lines flowed%n", trial % 2 == 0 ? "Ctrl+C" : "SIGTERM",
+          trial + 1);
+    });
+    System.out.printf("[Flink, 2 TaskManagers, %d stops and restarts while lines flowed] %d lost in flight, 0 doubled,"
+        + " counts = receive log%n", Campaign.kills(1), lost);
+  }
+
+  /** How a trial of {@link #restartTrials} ends the running query, and what its restart must show. */
+  private interface Ending {
+    void end(QueryProcess query, String jobId, int trial) throws Exception;
+
+    default void restarted(QueryProcess restarted, String jobId, int trial) throws Exception {}
+  }
+
+  /**
+   * The word count on the cluster while lines flow, ended by {@code ending} at a random moment after
+   * a commit ({@code Campaign.kills(1)} times) and started again with the same command, which must
+   * resume from a savepoint; then the oracle. Returns the lines lost in flight.
+   */
+  private long restartTrials(long seed, Ending ending) throws Exception {
+    int trials = Campaign.kills(1);
+    Random random = new Random(seed);
+    cluster = FlinkSessionCluster.start(clusterDir, System.getProperty("java.class.path"), 2);
+    Path location = tmp.resolve("ckpt");
+    Path output = tmp.resolve("out");
+    List<String> lines = ZipfLines.generate((trials + 1) * 60 * LINES_PER_SECOND, 2_000, 1.1, 42);
+    try (LineServer server = LineServer.start(0)) {
+      String[] args = queryArgs(server, location, output);
+      PacedSender sender = new PacedSender(server, lines, LINES_PER_SECOND);
+      QueryProcess query = QueryProcess.start(WordCount.class, args);
+      sender.start();
+      LocalStorage storage = LocalStorage.at(location);
+      long commitsAtStart = 0;
+      for (int trial = 0; trial < trials; trial++) {
+        KillOracle.awaitCommitSince(commitsAtStart, storage, query);
+        Thread.sleep(random.nextInt(2_000)); // a random moment of the running job
+        List<Map<String, Object>> runs = Locations.runs(location);
+        String jobId = String.valueOf(runs.get(runs.size() - 1).get("runnerJobId"));
+        ending.end(query, jobId, trial);
 
         query = QueryProcess.start(WordCount.class, args);
         QueryProcess restarted = query;
         restarted.await("the restart to record its run", Duration.ofSeconds(180),
             () -> Locations.runs(location).size() == runs.size() + 1);
-        assertTrue(restarted.stderr().contains("the job of its previous run (Flink job " + jobId), restarted.stderr());
-        assertEquals("FINISHED", cluster.rest("/jobs/" + jobId).path("state").asText(), "the old job was stopped");
+        ending.restarted(restarted, jobId, trial);
         String restoredFrom = String.valueOf(Locations.runs(location).get(runs.size()).get("restoredFrom"));
-        System.out.printf("Query SIGKILLed (kill %d of %d); its job %s went on; the restart stopped it and resumed from"
-            + " %s%n", kill + 1, kills, jobId, restoredFrom);
-        if (kill == 0) {
-          System.out.println("[Flink, query SIGKILLed, its job left running] the restart said: "
-              + restarted.stderr().lines().filter(l -> l.contains("previous run")).findFirst().orElse(""));
-        }
+        assertTrue(restoredFrom.startsWith("state/savepoints/savepoint-"), "resumed from a savepoint: " + restoredFrom);
+        System.out.printf("  resumed from %s%n", restoredFrom);
         commitsAtStart = Locations.latest(storage, "commits").orElse(0L);
       }
       KillOracle.awaitCommitSince(commitsAtStart, storage, query);
       sender.stop();
       long lost = KillOracle.finishAndCheck(server, lines, sender.sent(), storage, output, query);
-      System.out.printf("[Flink, %d query SIGKILLs with the job left running] %d lines sent, %d lost in flight, 0"
-          + " doubled, counts = receive log%n", kills, sender.sent(), lost);
+      System.out.printf("  %d lines sent%n", sender.sent());
+      return lost;
     }
   }
 
@@ -327,6 +377,14 @@ class FlinkTwoTaskManagersTest {
     HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create("http://localhost:" + uiPort + "/api/v1/queries")).build(), HttpResponse.BodyHandlers.ofString());
     return new ObjectMapper().readTree(page.body()).path(0).path("status").path("message").asText();
+  }
+
+  /**
+   * How Flink says the job ended ({@code SUCCEEDED}: stopped with a savepoint), or RUNNING. Not from
+   * {@code /jobs/<id>}, which may show a job RUNNING for 3 s after it ended (Flink's REST cache).
+   */
+  private String endedAs(String jobId) throws Exception {
+    return new FlinkRest(cluster.webUrl()).endedAs(jobId).orElse("RUNNING");
   }
 
   private long restored(String jobId) throws Exception {

@@ -60,11 +60,6 @@ public final class FlinkRest {
 
   private static final Set<String> TERMINAL = Set.of("FINISHED", "CANCELED", "FAILED", "SUSPENDED");
 
-  /** Whether a job in {@code state} (as {@code /jobs/<id>} reports it) has ended. */
-  public static boolean ended(String state) {
-    return TERMINAL.contains(state);
-  }
-
   private Optional<String> newestJobNamed(String name, Predicate<String> state) throws IOException {
     JsonNode best = null;
     for (JsonNode job : get("/jobs/overview").path("jobs")) {
@@ -74,6 +69,20 @@ public final class FlinkRest {
       }
     }
     return Optional.ofNullable(best).map(j -> j.path("jid").asText());
+  }
+
+  /**
+   * How the job ended ({@code SUCCEEDED}, {@code CANCELED}, {@code FAILED}, as Flink's job result
+   * says), or empty while it runs. Asked where Flink caches nothing: {@code /jobs/<id>} answers from
+   * a cache of up to {@code web.refresh-interval} (3 s), so a job that ended a moment ago, stopped
+   * with a savepoint by the query that was just Ctrl+C'ed, can still read RUNNING there.
+   */
+  public Optional<String> endedAs(String jobId) throws IOException {
+    JsonNode result = get("/jobs/" + jobId + "/execution-result");
+    if (!"COMPLETED".equals(result.path("status").path("id").asText())) {
+      return Optional.empty();
+    }
+    return Optional.of(result.path("job-execution-result").path("application-status").asText("UNKNOWN"));
   }
 
   /** Whether the job runs with every task running: what a savepoint needs. */

@@ -43,15 +43,15 @@ final class ActiveRunStop {
     String jobId = latest.get().runnerJobId();
     String state;
     try {
+      if (rest.endedAs(jobId).isPresent()) {
+        return Optional.empty(); // e.g. stopped by its own query a moment ago, which /jobs/<id> may not show yet
+      }
       state = rest.get("/jobs/" + jobId).path("state").asText();
     } catch (FlinkRest.StatusException unknown) {
       return Optional.empty(); // another cluster's job, or one this JobManager forgot: nothing runs it here
     } catch (IOException unreachable) {
       LOG.debug("Asking {} about the previous run's job {}: {}", rest.baseUrl(), jobId, unreachable.getMessage());
       return Optional.empty(); // the submission says why the cluster cannot be reached
-    }
-    if (FlinkRest.ended(state)) {
-      return Optional.empty();
     }
     String why = "Query '" + queryName + "': the job of its previous run (Flink job " + jobId + ", " + state
         + ") is still running on " + rest.baseUrl() + " and writing to " + location.uri() + "; ";
@@ -61,6 +61,9 @@ final class ActiveRunStop {
         awaitEnd(rest, jobId);
         return Optional.of(why + "stopped it with savepoint " + savepoint + ", which this run resumes from");
       } catch (IOException e) {
+        if (rest.endedAs(jobId).isPresent()) {
+          return Optional.empty(); // it ended meanwhile, without this start
+        }
         LOG.warn("{}stopping it with a savepoint failed ({}); cancelling it", why, e.getMessage());
       }
     }
@@ -71,7 +74,7 @@ final class ActiveRunStop {
 
   private static void awaitEnd(FlinkRest rest, String jobId) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + END_TIMEOUT.toNanos();
-    while (!FlinkRest.ended(rest.get("/jobs/" + jobId).path("state").asText())) {
+    while (rest.endedAs(jobId).isEmpty()) {
       if (System.nanoTime() > deadline) {
         throw new IOException("Flink job " + jobId + ", of this query's previous run, did not end within "
             + END_TIMEOUT.toSeconds() + " s of being stopped; it still writes to the checkpoint location. Cancel it"
