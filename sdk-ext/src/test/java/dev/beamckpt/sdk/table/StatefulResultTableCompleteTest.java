@@ -2,6 +2,9 @@ package dev.beamckpt.sdk.table;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.beamckpt.checkpoint.CheckpointLocation;
+import dev.beamckpt.checkpoint.execution.BatchCommitter;
+import dev.beamckpt.checkpoint.fingerprint.PipelineFingerprint;
 import dev.beamckpt.sdk.OutputMode;
 import dev.beamckpt.sdk.sink.FileSink;
 import java.nio.file.Files;
@@ -32,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StatefulResultTableCompleteTest {
   @TempDir Path out;
+  @TempDir Path tmp;
 
   @Test
   void theLastBatchHoldsRowsThatArrivedAfterTheLastTimer() throws Exception {
@@ -43,9 +47,14 @@ class StatefulResultTableCompleteTest {
         .advanceProcessingTime(Duration.standardSeconds(1)) // a timer held for 500 ms would have fired here
         .addElements(KV.of("hello", 2L), KV.of("spark", 1L)) // then rows, and the stream ends without another timer
         .advanceWatermarkToInfinity();
+    // With a location, as a query has one: batch ids then come from its commits, not from a
+    // counter in each instance of the delivering step (the DirectRunner may use several).
+    Path location = tmp.resolve("ckpt");
+    CheckpointLocation.openForQuery(location.toString(), "q", PipelineFingerprint.of(List.of("source x")), "test").close();
+    BatchCommitter committer = new BatchCommitter(location.toString(), List.of(), 10);
     FileSink sink = FileSink.json(out);
     p.apply(counts).apply(new StatefulResultTable<>(OutputMode.COMPLETE, Duration.ZERO, sink,
-        List.of("word", "count"), null));
+        List.of("word", "count"), committer));
     p.run().waitUntilFinish();
 
     List<Path> parts;
