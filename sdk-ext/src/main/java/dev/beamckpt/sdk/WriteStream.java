@@ -138,6 +138,11 @@ public final class WriteStream<K, V> {
       options.setCheckpointLocation(checkpointLocation); // the pipeline's steps find the location in its options
     }
     manager.refuseActiveName(name);
+    String why = sink.whyItNeedsALocation();
+    if (why != null && options.getCheckpointLocation() == null) {
+      throw new IllegalArgumentException("Query '" + name + "': " + sink.description() + " needs a"
+          + " --checkpointLocation: " + why + ". Give one, e.g. --checkpointLocation=/tmp/ckpt/" + name + ".");
+    }
     Optional<String> aggregation = Aggregations.upstreamOf(results);
     validate(name, mode, results.getWindowingStrategy(), aggregation);
     if (aggregation.isEmpty() && mode == OutputMode.UPDATE) {

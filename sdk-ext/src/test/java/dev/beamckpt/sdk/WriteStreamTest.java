@@ -3,6 +3,8 @@ package dev.beamckpt.sdk;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.beamckpt.sdk.sink.FileSink;
+import java.nio.file.Path;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Count;
@@ -40,6 +42,20 @@ class WriteStreamTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> WriteStream.of(counts).queryName("counts").outputMode(OutputMode.COMPLETE).start());
     assertTrue(e.getMessage().contains("--trigger=availableNow on Flink needs a --checkpointLocation"), e.getMessage());
+  }
+
+  /**
+   * A second run without a location into the same directory wrote nothing: its batch 1 found the
+   * first run's part-00001 and took it for its own. Spark requires a location for its file sink too.
+   */
+  @Test
+  void theFileSinkWithoutALocationIsRefusedSayingWhy() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> WriteStream.ofValues(words()).queryName("lines").sink(FileSink.json(Path.of("/tmp/out"))).start());
+    String m = e.getMessage();
+    assertTrue(m.startsWith("Query 'lines': FileSink[/tmp/out, json] needs a --checkpointLocation: it writes each batch's"
+        + " file once, by batch id"), m);
+    assertTrue(m.contains("e.g. --checkpointLocation=/tmp/ckpt/lines."), m);
   }
 
   @Test

@@ -66,6 +66,13 @@ public final class FileSink implements Sink {
     return "FileSink[" + dir + ", " + format.name().toLowerCase(Locale.ROOT) + "]";
   }
 
+  /** Spark's file sink needs a checkpoint location for the same reason. */
+  @Override
+  public String whyItNeedsALocation() {
+    return "it writes each batch's file once, by batch id, and without a location every run numbers its batches from"
+        + " 1 again: the files an earlier run left in " + dir + " would silently stand in for the new ones";
+  }
+
   @Override
   public void addBatch(long batchId, OutputMode mode, List<String> columns, List<TableRow> rows) throws IOException {
     Path target = fileOf(batchId);

@@ -20,4 +20,12 @@ public interface Sink extends Serializable {
    * @param columns the names of the key and value columns ("word", "count")
    */
   void addBatch(long batchId, OutputMode mode, List<String> columns, List<TableRow> rows) throws IOException;
+
+  /**
+   * Why this sink needs a checkpoint location, or null if it works without one. A sink that writes
+   * each batch once by its id does: without a location every run numbers its batches from 1.
+   */
+  default String whyItNeedsALocation() {
+    return null;
+  }
 }
